@@ -1,0 +1,90 @@
+// swift-tools-version:6.2
+// Picojoule: a profiling daemon for neural-network models under device profiles.
+import PackageDescription
+
+// Kernels are written with Swift SIMD types; without a target CPU the compiler
+// lowers FMA to a libm call and fp32 runs ~100x slower. `x86-64-v3` is rejected
+// by swiftc, so we name the micro-architecture. arm64 hosts use the default.
+#if arch(x86_64)
+let cpuFlags: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "haswell"])]
+let cpuCFlags: [CSetting] = [.unsafeFlags(["-march=haswell", "-mfma", "-mavx2"])]
+#else
+let cpuFlags: [SwiftSetting] = []
+let cpuCFlags: [CSetting] = []
+#endif
+
+let hot: [SwiftSetting] = cpuFlags + [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+
+let package = Package(
+    name: "Picojoule",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "picojoule", targets: ["picojoule"]),
+        .executable(name: "picojouled", targets: ["picojouled"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+    ],
+    targets: [
+        // System shims: perf_event_open, prlimit, CPU_SET, libpfm4 and libnuma headers.
+        .target(name: "CLinux", linkerSettings: [.linkedLibrary("pfm"), .linkedLibrary("numa")]),
+        // Header-only integer SIMD intrinsics for the kernels (vpmaddwd and friends).
+        .target(name: "CKernels", cSettings: cpuCFlags),
+        .target(name: "Model", dependencies: [
+            .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+        ], swiftSettings: cpuFlags),
+        .target(name: "Runtime", dependencies: ["Model", "CKernels"], swiftSettings: hot),
+        .target(name: "Device", dependencies: [
+            "Model", "CLinux",
+            .product(name: "Yams", package: "Yams"),
+            .product(name: "SystemPackage", package: "swift-system"),
+        ], swiftSettings: cpuFlags),
+        .target(name: "Measure", dependencies: [
+            "Model", "Runtime", "Device", "CLinux",
+            .product(name: "SystemPackage", package: "swift-system"),
+        ], swiftSettings: cpuFlags),
+        // Runs one job (model + profile) end to end; shared by the worker process,
+        // `picojoule profile --local` and tests.
+        .target(name: "Profiling", dependencies: [
+            "Model", "Runtime", "Device", "Measure", "CLinux",
+            .product(name: "Logging", package: "swift-log"),
+        ], swiftSettings: cpuFlags),
+        .target(name: "Store", dependencies: [
+            "Profiling",
+            .product(name: "GRDB", package: "GRDB.swift"),
+        ], swiftSettings: cpuFlags),
+        .target(name: "Service", dependencies: [
+            "Profiling", "Store", "Device", "Measure", "CLinux",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+        ], swiftSettings: cpuFlags),
+        .target(name: "Client", dependencies: [
+            "Profiling",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        ], swiftSettings: cpuFlags),
+        .executableTarget(name: "picojoule", dependencies: [
+            "Model", "Runtime", "Device", "Measure", "Profiling", "Client",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], swiftSettings: cpuFlags),
+        .executableTarget(name: "picojouled", dependencies: [
+            "Service", "Profiling",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ], swiftSettings: cpuFlags),
+        .testTarget(name: "ModelTests", dependencies: ["Model"], swiftSettings: cpuFlags),
+        .testTarget(name: "RuntimeTests", dependencies: ["Model", "Runtime"], swiftSettings: cpuFlags),
+        .testTarget(name: "ConformanceTests", dependencies: ["Model", "Runtime"], swiftSettings: cpuFlags),
+        .testTarget(name: "DeviceTests", dependencies: ["Device", "Model"], swiftSettings: cpuFlags),
+        .testTarget(name: "MeasureTests", dependencies: ["Measure", "Runtime", "Device", "Model"], swiftSettings: cpuFlags),
+        .testTarget(name: "ProfilingTests", dependencies: ["Profiling", "Device"], swiftSettings: cpuFlags),
+        .testTarget(name: "ServiceTests", dependencies: ["Service", "Store", "Client", "Profiling"], swiftSettings: cpuFlags),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,1 @@
+// Client module: see docs/ARCHITECTURE.md.

@@ -1,0 +1,1 @@
+print("picojoule: not yet implemented")

@@ -1,0 +1,1 @@
+print("picojouled: not yet implemented")
