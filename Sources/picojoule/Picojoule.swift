@@ -1,0 +1,12 @@
+import ArgumentParser
+
+@main
+struct Picojoule: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "picojoule",
+        abstract: "Profile neural-network models against device targets: energy, data movement, memory, latency.",
+        subcommands: [
+            // Each subcommand lives in its own file; add yours here.
+        ]
+    )
+}

@@ -1,1 +1,0 @@
-print("picojoule: not yet implemented")
