@@ -1,0 +1,13 @@
+/// How `ModelLoader` reads a model.
+public struct LoadOptions: Sendable {
+    /// Values for symbolic dimensions (`batch` → 8); any name not given binds to 1.
+    public var symbolicDimensions: [String: Int]
+    /// Files (and external-data totals) larger than this are refused before parsing.
+    public var maxFileBytes: Int
+
+    /// Defaults: no symbolic bindings, a 4 GiB file limit (protobuf's own limit is 2 GiB).
+    public init(symbolicDimensions: [String: Int] = [:], maxFileBytes: Int = 4 << 30) {
+        self.symbolicDimensions = symbolicDimensions
+        self.maxFileBytes = maxFileBytes
+    }
+}
