@@ -26,6 +26,8 @@ public enum ModelError: Error, CustomStringConvertible, Sendable, Equatable {
     case externalDataUnreadable(tensor: String, location: String, reason: String)
     /// An opset version outside the supported range, or an unknown domain.
     case unsupportedOpset(domain: String, version: Int)
+    /// A graph input or output without a usable tensor type (no type, not a tensor, no shape).
+    case invalidValueInfo(name: String, reason: String)
     /// Two nodes (or a node and an input/initializer) produce the same value name.
     case duplicateValueName(name: String, node: String)
     /// A node reads a value nothing produces.
@@ -67,6 +69,8 @@ public enum ModelError: Error, CustomStringConvertible, Sendable, Equatable {
             "initializer '\(tensor)': cannot read external data '\(location)': \(reason)"
         case let .unsupportedOpset(domain, version):
             "opset \(domain.isEmpty ? "ai.onnx" : domain) version \(version) is not supported (ai.onnx 7-21, com.microsoft 1)"
+        case let .invalidValueInfo(name, reason):
+            "graph input/output '\(name)': \(reason)"
         case let .duplicateValueName(name, node):
             "value '\(name)' is produced twice (again by node '\(node)')"
         case let .undefinedValue(name, node):
