@@ -4,6 +4,8 @@
 #include <sys/syscall.h>
 #include <signal.h>
 #include <errno.h>
+#include <string.h>
+#include <time.h>
 
 int clinux_perf_event_open(struct perf_event_attr *attr, pid_t pid, int cpu, int group_fd, unsigned long flags) {
     return (int)syscall(__NR_perf_event_open, attr, pid, cpu, group_fd, flags);
@@ -56,4 +58,43 @@ int clinux_peer_credentials(int fd, pid_t *pid, uid_t *uid, gid_t *gid) {
     if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) return -1;
     *pid = cred.pid; *uid = cred.uid; *gid = cred.gid;
     return 0;
+}
+
+// The duty-cycle helper (see CLinux.h). Globals because the SIGTERM handler needs
+// the target; they live only in the forked child.
+static volatile pid_t clinux_duty_target;
+
+static void clinux_duty_release(int sig) {
+    (void)sig;
+    kill(clinux_duty_target, SIGCONT);
+    _exit(0);
+}
+
+static void clinux_sleep_ns(long ns) {
+    struct timespec ts = { ns / 1000000000L, ns % 1000000000L };
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {}
+}
+
+pid_t clinux_spawn_duty_cycle(pid_t target, long run_ns, long stop_ns) {
+    pid_t parent = getpid();
+    pid_t child = fork();
+    if (child != 0) return child;  // parent (pid) or error (-1, errno set)
+    clinux_duty_target = target;
+    struct sigaction action;
+    memset(&action, 0, sizeof(action));
+    action.sa_handler = clinux_duty_release;
+    sigaction(SIGTERM, &action, NULL);
+    prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0);
+    if (getppid() != parent) clinux_duty_release(0);  // the parent died before prctl
+    for (int fd = 0; fd < 1024; fd++) close(fd);
+    sigset_t unblock;
+    sigemptyset(&unblock);
+    sigaddset(&unblock, SIGTERM);
+    sigprocmask(SIG_UNBLOCK, &unblock, NULL);
+    for (;;) {
+        clinux_sleep_ns(run_ns);
+        if (kill(target, SIGSTOP) != 0) _exit(0);
+        clinux_sleep_ns(stop_ns);
+        if (kill(target, SIGCONT) != 0) _exit(0);
+    }
 }

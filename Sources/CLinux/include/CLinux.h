@@ -40,4 +40,14 @@ int clinux_set_parent_death_signal(int signal);
 /// a Unix socket. struct ucred needs _GNU_SOURCE.
 int clinux_peer_credentials(int fd, pid_t *pid, uid_t *uid, gid_t *gid);
 
+/// Forks a helper process that throttles `target` by duty cycle: it lets the target
+/// run for `run_ns`, stops it (SIGSTOP) for `stop_ns`, continues it (SIGCONT), and
+/// repeats until the target is gone or the helper gets SIGTERM (then it continues
+/// the target and exits). Why C: the child of fork() in a multithreaded Swift
+/// process may call only async-signal-safe functions (kill, nanosleep, close, _exit);
+/// Swift code there could deadlock on a runtime lock another thread held at fork.
+/// The helper dies with its parent (PR_SET_PDEATHSIG) and holds no inherited fds,
+/// so it never keeps a pipe open. Returns the helper's pid, or -1 with errno set.
+pid_t clinux_spawn_duty_cycle(pid_t target, long run_ns, long stop_ns);
+
 #endif
