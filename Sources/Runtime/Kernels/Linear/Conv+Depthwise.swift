@@ -1,0 +1,83 @@
+extension ConvKernel {
+    /// Rows of the zero-padded copy of one input plane: every tap of every output reads inside it.
+    var depthwisePaddedHeight: Int {
+        max(shape.height + shape.padTop, (shape.outH - 1) * shape.strideH + (shape.kernelH - 1) * shape.dilationH + 1)
+    }
+    /// Row stride of the padded plane; 16 spare floats let stride-2 rows load 16 lanes at once.
+    var depthwiseRowStride: Int {
+        max(shape.width + shape.padLeft, (shape.outW - 1) * shape.strideW + (shape.kernelW - 1) * shape.dilationW + 1) + 16
+    }
+
+    /// Direct depthwise convolution: each plane is copied once into a zero-padded buffer,
+    /// then 8 outputs of a row accumulate kH·kW broadcast-weight FMAs (stride 1: one
+    /// unaligned load per tap; stride 2: a 16-lane load and its even lanes).
+    func runDepthwise(x: UnsafePointer<Float>, w: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+                      y: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>, pool: ThreadPool) {
+        let planes = shape.batch * shape.inChannels
+        let perThread = depthwiseRowStride * depthwisePaddedHeight
+        let tasks = min(max(1, min(slots, pool.threadCount)), planes)
+        pool.parallelFor(tasks) { t in
+            for p in planes * t / tasks..<planes * (t + 1) / tasks {
+                depthwisePlane(p, x: x, w: w, bias: bias, y: y, buffer: scratch + t * perThread)
+            }
+        }
+    }
+
+    @inline(__always)
+    private func depthwisePlane(_ p: Int, x: UnsafePointer<Float>, w: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+                                y: UnsafeMutablePointer<Float>, buffer: UnsafeMutablePointer<Float>) {
+        typealias V = SIMD8<Float>
+        let s = shape
+        let rs = depthwiseRowStride
+        let c = p % s.inChannels
+        buffer.update(repeating: 0, count: rs * depthwisePaddedHeight)
+        let src = x + p * s.inPlane
+        for ih in 0..<s.height {
+            (buffer + (ih + s.padTop) * rs + s.padLeft).update(from: src + ih * s.width, count: s.width)
+        }
+        let wk = w + c * s.taps
+        let b = bias?[c] ?? 0
+        let out = y + p * s.outPlane
+        for oh in 0..<s.outH {
+            let yrow = out + oh * s.outW
+            let rowBase = buffer + oh * s.strideH * rs
+            var ow = 0
+            if s.strideW == 1 {
+                while ow + 8 <= s.outW {
+                    var acc = V(repeating: b)
+                    for kh in 0..<s.kernelH {
+                        let r = UnsafeRawPointer(rowBase + kh * s.dilationH * rs + ow)
+                        for kw in 0..<s.kernelW {
+                            acc = acc.addingProduct(V(repeating: wk[kh * s.kernelW + kw]),
+                                                    r.loadUnaligned(fromByteOffset: kw * s.dilationW * 4, as: V.self))
+                        }
+                    }
+                    UnsafeMutableRawPointer(yrow + ow).storeBytes(of: acc, as: V.self)
+                    ow += 8
+                }
+            } else if s.strideW == 2 {
+                while ow + 8 <= s.outW {
+                    var acc = V(repeating: b)
+                    for kh in 0..<s.kernelH {
+                        let r = UnsafeRawPointer(rowBase + kh * s.dilationH * rs + 2 * ow)
+                        for kw in 0..<s.kernelW {
+                            let wide = r.loadUnaligned(fromByteOffset: kw * s.dilationW * 4, as: SIMD16<Float>.self)
+                            acc = acc.addingProduct(V(repeating: wk[kh * s.kernelW + kw]), wide.evenHalf)
+                        }
+                    }
+                    UnsafeMutableRawPointer(yrow + ow).storeBytes(of: acc, as: V.self)
+                    ow += 8
+                }
+            }
+            while ow < s.outW {
+                var acc = b
+                for kh in 0..<s.kernelH {
+                    let r = rowBase + kh * s.dilationH * rs + ow * s.strideW
+                    for kw in 0..<s.kernelW { acc += wk[kh * s.kernelW + kw] * r[kw * s.dilationW] }
+                }
+                yrow[ow] = acc
+                ow += 1
+            }
+        }
+    }
+}

@@ -1,0 +1,138 @@
+import Model
+
+/// The spatial geometry shared by Conv, ConvTranspose and pools: 1-D ops are 2-D with
+/// height 1. Resolved once at prepare.
+struct ConvShape: Sendable {
+    var batch: Int, inChannels: Int, outChannels: Int, group: Int
+    var height: Int, width: Int, outH: Int, outW: Int
+    var kernelH: Int, kernelW: Int
+    var strideH: Int, strideW: Int, dilationH: Int, dilationW: Int
+    var padTop: Int, padLeft: Int, padBottom: Int, padRight: Int
+
+    var inPlane: Int { height * width }
+    var outPlane: Int { outH * outW }
+    var taps: Int { kernelH * kernelW }
+
+    /// Lifts per-axis values of a 1-D or 2-D op to (h, w).
+    static func hw(_ v: [Int], fill: Int) -> (Int, Int) { v.count == 1 ? (fill, v[0]) : (v[0], v[1]) }
+}
+
+/// ONNX Conv, NCHW fp32, 1-D and 2-D, groups, dilations, strides, pads and auto_pad.
+///
+/// Three paths: depthwise (group = C = M) runs a direct SIMD kernel; 1×1 stride-1
+/// unpadded convs multiply the weights by the input planes directly; the rest pack the
+/// im2col matrix straight into GEMM panels (no full im2col buffer). Weights are packed
+/// once per group at prepare when they are constant.
+struct ConvKernel: Kernel {
+    enum Path: Sendable { case depthwise, pointwise, im2col }
+    var shape: ConvShape
+    var path: Path
+    var packedW: LinearPackedFloats?
+    var hasBias: Bool
+    var slots: Int
+
+    var inG: Int { shape.inChannels / shape.group }
+    var outG: Int { shape.outChannels / shape.group }
+    var depth: Int { inG * shape.taps }
+
+    static func prepare(_ sig: KernelSignature) throws(KernelError) -> PreparedKernel {
+        let x = try sig.linearFloatInput(0), w = try sig.linearFloatInput(1)
+        let rank = x.shape.count - 2
+        guard rank == 1 || rank == 2 else {
+            throw .unsupportedOperator(node: sig.node.name, opType: "Conv (\(max(rank, 0))-D)", domain: "", dtype: .float32)
+        }
+        guard w.shape.count == x.shape.count else { throw sig.linearMismatch("weight shape \(w.shape) does not match input \(x.shape)") }
+        let group = try sig.linearInt("group", default: 1)
+        let cin = x.shape[1], cout = w.shape[0]
+        guard group >= 1, cin % group == 0, cout % group == 0, w.shape[1] == cin / group else {
+            throw sig.linearMismatch("input channels \(cin), weight \(w.shape) and group \(group) are inconsistent")
+        }
+        let kernel = Array(w.shape.dropFirst(2))
+        if let ks = try sig.linearInts("kernel_shape"), ks != kernel { throw sig.linearInvalid("kernel_shape", "\(ks) differs from the weight's \(kernel)") }
+        let spatial = Array(x.shape.dropFirst(2))
+        let strides = try linearSpatialAttribute(sig, "strides", count: rank)
+        let dilations = try linearSpatialAttribute(sig, "dilations", count: rank)
+        let pads = try linearWindowPads(sig, input: spatial, kernel: kernel, strides: strides, dilations: dilations)
+        var out: [Int] = []
+        for i in 0..<rank {
+            let extent = (kernel[i] - 1) * dilations[i] + 1
+            let o = (spatial[i] + pads[i].begin + pads[i].end - extent) / strides[i] + 1
+            guard o >= 1 else { throw sig.linearMismatch("kernel \(kernel) with dilations \(dilations) is larger than the padded input \(spatial)") }
+            out.append(o)
+        }
+        let expected = [x.shape[0], cout] + out
+        guard sig.outputTypes.first?.shape == expected else { throw sig.linearMismatch("output shape \(sig.outputTypes.first?.shape ?? []) is not \(expected)") }
+        if sig.linearHasInput(2) {
+            let b = try sig.linearFloatInput(2)
+            guard b.shape == [cout] else { throw sig.linearMismatch("bias shape \(b.shape) is not [\(cout)]") }
+        }
+        let (kh, kw) = ConvShape.hw(kernel, fill: 1), (sh, sw) = ConvShape.hw(strides, fill: 1)
+        let (dh, dw) = ConvShape.hw(dilations, fill: 1), (h, wd) = ConvShape.hw(spatial, fill: 1)
+        let (oh, ow) = ConvShape.hw(out, fill: 1)
+        let top = rank == 2 ? pads[0] : LinearAxisPads(begin: 0, end: 0), left = pads[rank - 1]
+        let shape = ConvShape(batch: x.shape[0], inChannels: cin, outChannels: cout, group: group, height: h, width: wd,
+                              outH: oh, outW: ow, kernelH: kh, kernelW: kw, strideH: sh, strideW: sw,
+                              dilationH: dh, dilationW: dw, padTop: top.begin, padLeft: left.begin,
+                              padBottom: top.end, padRight: left.end)
+        let path: Path
+        if group == cin && group == cout && cin > 1 { path = .depthwise }
+        else if kh == 1 && kw == 1 && sh == 1 && sw == 1 && pads.allSatisfy({ $0.begin == 0 && $0.end == 0 }) { path = .pointwise }
+        else { path = .im2col }
+        var k = ConvKernel(shape: shape, path: path, hasBias: sig.linearHasInput(2), slots: sig.linearSlots)
+        var scratch = 0
+        switch path {
+        case .depthwise:
+            scratch = k.depthwiseRowStride * k.depthwisePaddedHeight * 4 * k.slots
+        case .pointwise, .im2col:
+            if let wc = sig.linearFloatConstant(1) {
+                let per = SGEMM.packedACount(m: k.outG, k: k.depth)
+                let storage = TensorStorage(count: max(per * group, 1) * 4)
+                let src = wc.storage.bytes.assumingMemoryBound(to: Float.self)
+                let dst = storage.bytes.assumingMemoryBound(to: Float.self)
+                for g in 0..<group {
+                    let one = SGEMM.prepackA(src + g * k.outG * k.depth, rowStride: k.depth, colStride: 1, m: k.outG, k: k.depth)
+                    dst.advanced(by: g * per).update(from: one.bytes.assumingMemoryBound(to: Float.self), count: per)
+                }
+                k.packedW = LinearPackedFloats(storage)
+            }
+            scratch = SGEMM.scratchBytes(m: k.outG, n: shape.outPlane, k: k.depth, packsA: k.packedW == nil, packsB: true, threads: k.slots)
+        }
+        let outputs = linearElements(expected)
+        return PreparedKernel(kernel: k, scratchBytes: scratch, packedWeightBytes: k.packedW?.byteCount,
+                              macs: [.float32: outputs * Int64(k.depth)], ops: k.hasBias ? [.float32: outputs] : [:],
+                              computeType: .float32)
+    }
+
+    func run(_ context: borrowing KernelContext) {
+        let x = context.input(0, as: Float.self)
+        let y = context.output(0, as: Float.self)
+        let bias: UnsafePointer<Float>? = hasBias ? context.input(2, as: Float.self) : nil
+        let scratch = context.scratch.assumingMemoryBound(to: Float.self)
+        if path == .depthwise {
+            runDepthwise(x: x, w: context.input(1, as: Float.self), bias: bias, y: y, scratch: scratch, pool: context.pool)
+            return
+        }
+        let s = shape
+        let perA = SGEMM.packedACount(m: outG, k: depth)
+        let wInput: UnsafePointer<Float>? = packedW == nil ? context.input(1, as: Float.self) : nil
+        for n in 0..<s.batch {
+            for g in 0..<s.group {
+                let xg = x + (n * s.inChannels + g * inG) * s.inPlane
+                let yg = y + (n * s.outChannels + g * outG) * s.outPlane
+                let a: SGEMMOperandA = packedW.map { .packed($0.pointer + g * perA) }
+                    ?? .strided(wInput! + g * outG * depth, rowStride: depth, colStride: 1)
+                let b: SGEMMOperandB
+                if path == .pointwise {
+                    b = .strided(xg, rowStride: s.inPlane, colStride: 1)
+                } else {
+                    b = .im2col(Im2colGeometry(channels: inG, height: s.height, width: s.width, kernelH: s.kernelH, kernelW: s.kernelW,
+                                               strideH: s.strideH, strideW: s.strideW, dilationH: s.dilationH, dilationW: s.dilationW,
+                                               padTop: s.padTop, padLeft: s.padLeft, outH: s.outH, outW: s.outW), xg)
+                }
+                SGEMM.multiply(m: outG, n: s.outPlane, k: depth, a: a, b: b, c: yg, ldc: s.outPlane,
+                               epilogue: SGEMMEpilogue(rowBias: bias.map { $0 + g * outG }),
+                               scratch: scratch, slots: slots, pool: context.pool)
+            }
+        }
+    }
+}

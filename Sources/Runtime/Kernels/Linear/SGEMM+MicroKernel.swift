@@ -1,0 +1,77 @@
+extension SGEMM {
+    /// The 6×16 register tile: C[0..<mr, 0..<nr] (+)= alpha · Apanel · Bpanel (+ bias).
+    ///
+    /// `a` is a kc×6 panel (6 floats per k), `b` a kc×16 panel (16 floats per k), both
+    /// zero padded, so a partial tile computes the full 6×16 and stores only its part.
+    /// Twelve SIMD8 accumulators and two B vectors fill 14 of the 16 ymm registers.
+    @inline(never)
+    static func microKernel6x16(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
+                                c: UnsafeMutablePointer<Float>, ldc: Int, mr: Int, nr: Int,
+                                alpha: Float, add: Bool, bias: UnsafePointer<Float>?) {
+        typealias V = SIMD8<Float>
+        var c00 = V(), c01 = V(), c10 = V(), c11 = V(), c20 = V(), c21 = V()
+        var c30 = V(), c31 = V(), c40 = V(), c41 = V(), c50 = V(), c51 = V()
+        var ap = a
+        var bp = UnsafeRawPointer(b)
+        for _ in 0..<kc {
+            let b0 = bp.loadUnaligned(as: V.self)
+            let b1 = bp.loadUnaligned(fromByteOffset: 32, as: V.self)
+            var x = V(repeating: ap[0])
+            c00 = c00.addingProduct(x, b0); c01 = c01.addingProduct(x, b1)
+            x = V(repeating: ap[1])
+            c10 = c10.addingProduct(x, b0); c11 = c11.addingProduct(x, b1)
+            x = V(repeating: ap[2])
+            c20 = c20.addingProduct(x, b0); c21 = c21.addingProduct(x, b1)
+            x = V(repeating: ap[3])
+            c30 = c30.addingProduct(x, b0); c31 = c31.addingProduct(x, b1)
+            x = V(repeating: ap[4])
+            c40 = c40.addingProduct(x, b0); c41 = c41.addingProduct(x, b1)
+            x = V(repeating: ap[5])
+            c50 = c50.addingProduct(x, b0); c51 = c51.addingProduct(x, b1)
+            ap += 6
+            bp += 64
+        }
+        if alpha != 1 {
+            let s = V(repeating: alpha)
+            c00 *= s; c01 *= s; c10 *= s; c11 *= s; c20 *= s; c21 *= s
+            c30 *= s; c31 *= s; c40 *= s; c41 *= s; c50 *= s; c51 *= s
+        }
+        if mr == 6 && nr == 16 {
+            storeRow(c00, c01, c, add: add, bias: bias?[0])
+            storeRow(c10, c11, c + ldc, add: add, bias: bias?[1])
+            storeRow(c20, c21, c + 2 * ldc, add: add, bias: bias?[2])
+            storeRow(c30, c31, c + 3 * ldc, add: add, bias: bias?[3])
+            storeRow(c40, c41, c + 4 * ldc, add: add, bias: bias?[4])
+            storeRow(c50, c51, c + 5 * ldc, add: add, bias: bias?[5])
+            return
+        }
+        storePartialRow(c00, c01, c, nr: nr, add: add, bias: bias?[0])
+        if mr > 1 { storePartialRow(c10, c11, c + ldc, nr: nr, add: add, bias: bias?[1]) }
+        if mr > 2 { storePartialRow(c20, c21, c + 2 * ldc, nr: nr, add: add, bias: bias?[2]) }
+        if mr > 3 { storePartialRow(c30, c31, c + 3 * ldc, nr: nr, add: add, bias: bias?[3]) }
+        if mr > 4 { storePartialRow(c40, c41, c + 4 * ldc, nr: nr, add: add, bias: bias?[4]) }
+        if mr > 5 { storePartialRow(c50, c51, c + 5 * ldc, nr: nr, add: add, bias: bias?[5]) }
+    }
+
+    @inline(__always)
+    static func storeRow(_ v0: SIMD8<Float>, _ v1: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>, add: Bool, bias: Float?) {
+        var v0 = v0, v1 = v1
+        let raw = UnsafeMutableRawPointer(p)
+        if let bias { v0 += SIMD8(repeating: bias); v1 += SIMD8(repeating: bias) }
+        if add {
+            v0 += raw.loadUnaligned(as: SIMD8<Float>.self)
+            v1 += raw.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
+        }
+        raw.storeBytes(of: v0, as: SIMD8<Float>.self)
+        raw.storeBytes(of: v1, toByteOffset: 32, as: SIMD8<Float>.self)
+    }
+
+    @inline(__always)
+    static func storePartialRow(_ v0: SIMD8<Float>, _ v1: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>, nr: Int, add: Bool, bias: Float?) {
+        let b = bias ?? 0
+        for j in 0..<nr {
+            let v = (j < 8 ? v0[j] : v1[j - 8]) + b
+            p[j] = add ? p[j] + v : v
+        }
+    }
+}

@@ -1,0 +1,172 @@
+/// Packed single-precision matrix multiply, BLIS style: C (M×N) = alpha · A (M×K) · B (K×N),
+/// stored or added to C, with an optional per-row bias.
+///
+/// A is cut into panels of `mr` rows and B into panels of `nr` columns; a 6×16 register tile
+/// (12 `SIMD8<Float>` accumulators, FMA) runs over `kc`-deep slices. Blocking: a `kc`×`nc` block
+/// of B stays in L2/L3, a `kc`×16 B panel in L1, an `mc`×`kc` block of A in L2. Constant
+/// operands are packed once (`SGEMM.packA` / `SGEMM.packB`); others are packed per call
+/// into the caller's scratch. See docs in BLIS: "Anatomy of High-Performance Matrix
+/// Multiplication" (Goto, van de Geijn, 2008).
+enum SGEMM {
+    static let mr = 6
+    static let nr = 16
+    static let kc = 256
+    static let mc = 120
+    static let nc = 2048
+
+    @inline(__always) static func roundUp(_ x: Int, _ m: Int) -> Int { (x + m - 1) / m * m }
+
+    /// Floats of a fully packed A (M×K): for each k block, ceil(M/mr) panels of kc×mr.
+    static func packedACount(m: Int, k: Int) -> Int { roundUp(m, mr) * k }
+    /// Floats of a fully packed B (K×N).
+    static func packedBCount(k: Int, n: Int) -> Int { roundUp(n, nr) * k }
+
+    /// Floats of scratch one thread needs for operands packed at run time.
+    static func scratchFloatsPerThread(m: Int, n: Int, k: Int, packsA: Bool, packsB: Bool) -> Int {
+        let kcMax = min(kc, max(k, 1))
+        var f = 0
+        if packsA { f += min(roundUp(m, mr), mc) * kcMax }
+        if packsB { f += min(roundUp(n, nr), nc) * kcMax }
+        return roundUp(f, 16)
+    }
+
+    /// Total scratch bytes for `threads` threads.
+    static func scratchBytes(m: Int, n: Int, k: Int, packsA: Bool, packsB: Bool, threads: Int) -> Int {
+        scratchFloatsPerThread(m: m, n: n, k: k, packsA: packsA, packsB: packsB) * max(threads, 1) * 4
+    }
+}
+
+/// Where the GEMM reads A from.
+enum SGEMMOperandA {
+    /// Packed by `SGEMM.packA` (whole matrix).
+    case packed(UnsafePointer<Float>)
+    /// Element (i, k) at `base[i * rowStride + k * colStride]`.
+    case strided(UnsafePointer<Float>, rowStride: Int, colStride: Int)
+}
+
+/// Where the GEMM reads B from.
+enum SGEMMOperandB {
+    /// Packed by `SGEMM.packB` (whole matrix).
+    case packed(UnsafePointer<Float>)
+    /// Element (k, j) at `base[k * rowStride + j * colStride]`.
+    case strided(UnsafePointer<Float>, rowStride: Int, colStride: Int)
+    /// The im2col matrix of one image and channel group, generated while packing.
+    case im2col(Im2colGeometry, UnsafePointer<Float>)
+
+    var needsPacking: Bool { if case .packed = self { false } else { true } }
+}
+
+/// What happens to the product before it lands in C.
+struct SGEMMEpilogue {
+    /// Multiplies A·B.
+    var alpha: Float = 1
+    /// Adds to C's previous contents instead of overwriting them.
+    var accumulate = false
+    /// Added to every element of row i (length M).
+    var rowBias: UnsafePointer<Float>? = nil
+}
+
+extension SGEMM {
+    /// C = epilogue(A · B). `scratch` holds `scratchFloatsPerThread` floats for each of
+    /// `slots` threads; work is split over min(slots, pool.threadCount) tasks.
+    static func multiply(m: Int, n: Int, k: Int, a: SGEMMOperandA, b: SGEMMOperandB,
+                         c: UnsafeMutablePointer<Float>, ldc: Int, epilogue: SGEMMEpilogue,
+                         scratch: UnsafeMutablePointer<Float>, slots: Int, pool: ThreadPool) {
+        if m == 0 || n == 0 { return }
+        if k == 0 {
+            for i in 0..<m {
+                let bias = epilogue.rowBias?[i] ?? 0
+                for j in 0..<n { c[i * ldc + j] = (epilogue.accumulate ? c[i * ldc + j] : 0) + bias }
+            }
+            return
+        }
+        var packsA = true
+        if case .packed = a { packsA = false }
+        let perThread = scratchFloatsPerThread(m: m, n: n, k: k, packsA: packsA, packsB: b.needsPacking)
+        let mPanels = (m + mr - 1) / mr, nPanels = (n + nr - 1) / nr
+        let flops = m * n * k
+        // Small products are not worth waking threads for.
+        let tasks = flops < 1 << 17 ? 1 : min(max(1, min(slots, pool.threadCount)), max(mPanels, nPanels))
+        if tasks == 1 {
+            block(rows: 0..<m, cols: 0..<n, m: m, n: n, k: k, a: a, b: b, c: c, ldc: ldc, epilogue: epilogue, scratch: scratch)
+            return
+        }
+        // Split the dimension with more panels; N first when B is packed at run time so
+        // that each thread packs only its own columns.
+        let splitN = nPanels >= tasks && (nPanels >= mPanels || b.needsPacking && nPanels * 2 >= mPanels)
+        pool.parallelFor(tasks) { t in
+            let s = scratch + t * perThread
+            if splitN {
+                let p0 = nPanels * t / tasks, p1 = nPanels * (t + 1) / tasks
+                if p0 < p1 {
+                    block(rows: 0..<m, cols: p0 * nr..<min(n, p1 * nr), m: m, n: n, k: k, a: a, b: b, c: c, ldc: ldc, epilogue: epilogue, scratch: s)
+                }
+            } else {
+                let p0 = mPanels * t / tasks, p1 = mPanels * (t + 1) / tasks
+                if p0 < p1 {
+                    block(rows: p0 * mr..<min(m, p1 * mr), cols: 0..<n, m: m, n: n, k: k, a: a, b: b, c: c, ldc: ldc, epilogue: epilogue, scratch: s)
+                }
+            }
+        }
+    }
+
+    /// The serial BLIS loop nest over one rectangle of C whose origin is panel aligned.
+    static func block(rows: Range<Int>, cols: Range<Int>, m: Int, n: Int, k: Int,
+                      a: SGEMMOperandA, b: SGEMMOperandB, c: UnsafeMutablePointer<Float>, ldc: Int,
+                      epilogue: SGEMMEpilogue, scratch: UnsafeMutablePointer<Float>) {
+        let mPad = roundUp(m, mr), nPad = roundUp(n, nr)
+        let aBuffer = scratch
+        var bBuffer = scratch
+        if case .packed = a {} else { bBuffer = scratch + min(mPad, mc) * min(kc, k) }
+        var jc = cols.lowerBound
+        while jc < cols.upperBound {
+            let ncb = min(nc, cols.upperBound - jc)
+            var pc = 0
+            while pc < k {
+                let kcb = min(kc, k - pc)
+                let bBlock: UnsafePointer<Float>
+                switch b {
+                case let .packed(base): bBlock = base + pc * nPad + jc * kcb
+                case let .strided(base, rs, cs):
+                    packB(base, rowStride: rs, colStride: cs, k0: pc, kc: kcb, j0: jc, nc: ncb, n: n, into: bBuffer)
+                    bBlock = UnsafePointer(bBuffer)
+                case let .im2col(geometry, input):
+                    geometry.pack(input, k0: pc, kc: kcb, j0: jc, nc: ncb, into: bBuffer)
+                    bBlock = UnsafePointer(bBuffer)
+                }
+                let first = pc == 0
+                let add = epilogue.accumulate || !first
+                let bias = first ? epilogue.rowBias : nil
+                var ic = rows.lowerBound
+                let mcb = rows.count <= mc + mr ? rows.count : mc
+                while ic < rows.upperBound {
+                    let mcc = min(mcb, rows.upperBound - ic)
+                    let aBlock: UnsafePointer<Float>
+                    switch a {
+                    case let .packed(base): aBlock = base + pc * mPad + ic * kcb
+                    case let .strided(base, rs, cs):
+                        packA(base, rowStride: rs, colStride: cs, i0: ic, mc: mcc, k0: pc, kc: kcb, m: m, into: aBuffer)
+                        aBlock = UnsafePointer(aBuffer)
+                    }
+                    var jr = 0
+                    while jr < ncb {
+                        let nrr = min(nr, ncb - jr)
+                        var ir = 0
+                        while ir < mcc {
+                            let mrr = min(mr, mcc - ir)
+                            let row = ic + ir
+                            microKernel6x16(kc: kcb, a: aBlock + ir * kcb, b: bBlock + jr * kcb,
+                                            c: c + row * ldc + jc + jr, ldc: ldc, mr: mrr, nr: nrr,
+                                            alpha: epilogue.alpha, add: add, bias: bias.map { $0 + row })
+                            ir += mr
+                        }
+                        jr += nr
+                    }
+                    ic += mcc
+                }
+                pc += kcb
+            }
+            jc += ncb
+        }
+    }
+}
