@@ -20,6 +20,10 @@ final class ConfigReader {
                 return nil
             }
             return ConfigValue(node: node, key: "", reader: self)
+        } catch YamlError.duplicatedKeysInMapping(let duplicates, let context) {
+            // Yams refuses duplicates while parsing and marks the first occurrence.
+            let names = duplicates.map { "'\($0)'" }.joined(separator: ", ")
+            report(line: context.mark.line, key: "", "key \(names) appears more than once in this mapping; keep one")
         } catch let error as YamlError {
             report(line: Self.line(of: error), key: "", "not valid YAML: \(Self.problem(of: error))")
         } catch {
@@ -43,7 +47,7 @@ final class ConfigReader {
 
     /// Throws everything collected so far, if anything.
     func finish() throws(ConfigError) {
-        if !issues.isEmpty { throw ConfigError(issues: issues) }
+        if !issues.isEmpty { throw ConfigError(issues: issues.sorted { ($0.line ?? 0) < ($1.line ?? 0) }) }
     }
 
     private static func line(of error: YamlError) -> Int? {
@@ -92,10 +96,6 @@ struct ConfigValue {
             if !known.isEmpty, !known.contains(name) {
                 reader.reportUnknownKey(name, path: path, line: keyNode.mark?.line,
                                         suggestion: Spelling.didYouMean(name, in: known))
-                continue
-            }
-            if entries[name] != nil {
-                reader.report(line: keyNode.mark?.line, key: path, "appears twice; keep one")
                 continue
             }
             entries[name] = ConfigValue(node: valueNode, key: path, reader: reader)

@@ -66,3 +66,13 @@ public enum ThrottleError: Error, Sendable, Hashable, CustomStringConvertible {
         }
     }
 }
+
+/// Process-wide settings a worker makes on itself before it runs a job.
+public enum WorkerProcess {
+    /// Makes the kernel send `signal` to this process when its parent exits, so a
+    /// worker never outlives the daemon that started it.
+    /// The corresponding C function is `prctl(2)` with `PR_SET_PDEATHSIG`.
+    public static func terminateWithParent(signal: Int32 = SIGKILL) -> Bool {
+        (try? system_set_parent_death_signal(signal).get()) != nil
+    }
+}
