@@ -54,8 +54,9 @@ struct GemmKernel: Kernel {
     func run(_ context: borrowing KernelContext) {
         let y = context.output(0, as: Float.self)
         var epilogue = SGEMMEpilogue(alpha: alpha)
-        if let (rs, cs) = cStrides {
+        if let strides = cStrides {
             let c = context.input(2, as: Float.self)
+            let rs = strides.row, cs = strides.col
             for i in 0..<m {
                 for j in 0..<n { y[i * n + j] = beta * c[i * rs + j * cs] }
             }

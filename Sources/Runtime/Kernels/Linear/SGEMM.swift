@@ -25,7 +25,7 @@ enum SGEMM {
     static func scratchFloatsPerThread(m: Int, n: Int, k: Int, packsA: Bool, packsB: Bool) -> Int {
         let kcMax = min(kc, max(k, 1))
         var f = 0
-        if packsA { f += min(roundUp(m, mr), mc) * kcMax }
+        if packsA { f += min(roundUp(m, mr), mc + mr) * kcMax }
         if packsB { f += min(roundUp(n, nr), nc) * kcMax }
         return roundUp(f, 16)
     }
@@ -117,7 +117,7 @@ extension SGEMM {
         let mPad = roundUp(m, mr), nPad = roundUp(n, nr)
         let aBuffer = scratch
         var bBuffer = scratch
-        if case .packed = a {} else { bBuffer = scratch + min(mPad, mc) * min(kc, k) }
+        if case .packed = a {} else { bBuffer = scratch + min(mPad, mc + mr) * min(kc, k) }
         var jc = cols.lowerBound
         while jc < cols.upperBound {
             let ncb = min(nc, cols.upperBound - jc)
