@@ -1,0 +1,235 @@
+import Model
+
+/// Where a value's bytes live during a run.
+enum ValueHome {
+    /// An initializer: its own storage, for the session's lifetime.
+    case constant(Tensor)
+    /// A graph input: the caller's tensor (index into `ExecutionPlan.inputs`).
+    case input(Int)
+    /// A graph output produced by a node: a tensor handed back to the caller.
+    case output(Int)
+    /// An intermediate at a planned offset in the arena.
+    case arena(offset: Int)
+}
+
+/// One node ready to run: its kernel and the value ids it reads and writes.
+struct ExecutionStep {
+    let kernel: any Kernel
+    /// Value id per input position; -1 for an omitted optional input.
+    let inputIDs: [Int]
+    let outputIDs: [Int]
+}
+
+/// A graph output that no node writes (it is a graph input or an initializer):
+/// copied into the output tensor after the nodes have run.
+struct OutputCopy {
+    let outputIndex: Int
+    let sourceID: Int
+}
+
+/// Everything `InferenceSession` decided at build time. Built once by
+/// `ExecutionPlan.build`; `run` only reads it.
+struct ExecutionPlan {
+    var inputs: [ValueInfo] = []
+    var outputs: [ValueInfo] = []
+    var inputIDs: [Int] = []
+    /// Value id of each output (the source value for copied outputs).
+    var outputIDs: [Int] = []
+    var homes: [ValueHome] = []
+    var steps: [ExecutionStep] = []
+    var copies: [OutputCopy] = []
+    var nodeCounts: [NodeCounts] = []
+    var memory = MemoryPlanSummary(arenaBytes: 0, lowerBoundBytes: 0, weightBytes: 0, modelWeightBytes: 0, ioBytes: 0, scratchBytes: 0)
+    /// The planner's buffers and offsets, kept so tests and debug checks can verify them.
+    var buffers: [BufferLifetime] = []
+    var arenaPlan = MemoryPlan(offsets: [], arenaBytes: 0, alignment: 64)
+    var maxInputs = 0
+    var maxOutputs = 0
+}
+
+extension ExecutionPlan {
+    /// Prepares every node's kernel, checks integer-only mode, and plans the arena.
+    /// Follows tflite-micro's two phases: `beginAllocation` (kernels prepared, value
+    /// lifetimes and scratch known) then `finishAllocation` (arena offsets fixed).
+    static func build(graph: Graph, options: SessionOptions, registry: KernelRegistry,
+                      planner: any MemoryPlanner) throws -> ExecutionPlan {
+        var builder = ExecutionPlanBuilder(graph: graph, options: options, registry: registry)
+        try builder.beginAllocation()
+        return builder.finishAllocation(planner: planner)
+    }
+}
+
+/// The working state of `ExecutionPlan.build`.
+struct ExecutionPlanBuilder {
+    let graph: Graph
+    let options: SessionOptions
+    let registry: KernelRegistry
+    var plan = ExecutionPlan()
+    var ids: [String: Int] = [:]
+    var types: [TensorType] = []
+    /// Per value: the node step that writes it and the last step that reads it.
+    var producer: [Int] = []
+    var lastUse: [Int] = []
+    var violations: [IntegerOnlyViolation] = []
+    var packedWeightBytes = 0
+    var readConstants: Set<Int> = []
+    var scratchBytes = 0
+
+    init(graph: Graph, options: SessionOptions, registry: KernelRegistry) {
+        self.graph = graph; self.options = options; self.registry = registry
+    }
+
+    private mutating func addValue(_ name: String, type: TensorType, home: ValueHome) -> Int {
+        let id = types.count
+        ids[name] = id
+        types.append(type)
+        plan.homes.append(home)
+        producer.append(-1)
+        lastUse.append(-1)
+        return id
+    }
+
+    mutating func beginAllocation() throws {
+        plan.inputs = graph.inputs
+        var seenOutputs = Set<String>()
+        plan.outputs = graph.outputs.filter { seenOutputs.insert($0.name).inserted }
+        let outputIndex = Dictionary(plan.outputs.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { a, _ in a })
+        for (i, input) in graph.inputs.enumerated() where ids[input.name] == nil {
+            plan.inputIDs.append(addValue(input.name, type: input.type, home: .input(i)))
+        }
+        for (name, tensor) in graph.initializers.sorted(by: { $0.key < $1.key }) where ids[name] == nil {
+            _ = addValue(name, type: TensorType(dtype: tensor.dtype, shape: tensor.shape), home: .constant(tensor))
+        }
+        for (step, node) in graph.nodes.enumerated() {
+            try prepare(node, step: step, outputIndex: outputIndex)
+        }
+        if !violations.isEmpty { throw SessionError.integerOnlyViolations(violations) }
+        for (i, output) in plan.outputs.enumerated() {
+            guard let id = ids[output.name] else { throw SessionError.undefinedValue(name: output.name, node: "graph output") }
+            plan.outputIDs.append(id)
+            // The tensor handed back has the type the graph computes, which binds
+            // any symbolic dimension the declaration left open.
+            plan.outputs[i].type = types[id]
+            if producer[id] < 0 { plan.copies.append(OutputCopy(outputIndex: i, sourceID: id)) }
+        }
+    }
+
+    private mutating func prepare(_ node: Node, step: Int, outputIndex: [String: Int]) throws {
+        var inputIDs: [Int] = []
+        var inputTypes: [TensorType?] = []
+        var constants: [Tensor?] = []
+        for name in node.inputs {
+            guard !name.isEmpty else { inputIDs.append(-1); inputTypes.append(nil); constants.append(nil); continue }
+            guard let id = ids[name] else { throw SessionError.undefinedValue(name: name, node: node.name) }
+            inputIDs.append(id)
+            inputTypes.append(types[id])
+            if case let .constant(tensor) = plan.homes[id] { constants.append(tensor) } else { constants.append(nil) }
+            lastUse[id] = max(lastUse[id], step)
+        }
+        // Trailing omitted outputs (Dropout's mask, BatchNormalization's training
+        // outputs) are simply not there; an omitted one in the middle has no type.
+        var outputNames = node.outputs
+        while outputNames.last == "" { outputNames.removeLast() }
+        var outputTypes: [TensorType] = []
+        for name in outputNames {
+            guard !name.isEmpty, let type = graph.valueTypes[name] else {
+                throw SessionError.missingValueType(name: name, node: node.name)
+            }
+            outputTypes.append(type)
+        }
+        var trimmed = node
+        trimmed.outputs = outputNames
+        let selector = inputTypes.lazy.compactMap { $0 }.first?.dtype ?? outputTypes.first?.dtype ?? .float32
+        let key = KernelKey(node.opType, domain: node.domain, dtype: selector)
+        guard let factory = registry.factory(for: key) else {
+            throw KernelError.unsupportedOperator(node: node.name, opType: node.opType, domain: node.domain, dtype: selector)
+        }
+        let opset = key.domain.isEmpty ? graph.opset : (graph.opsets[key.domain] ?? 1)
+        let signature = KernelSignature(node: trimmed, inputTypes: inputTypes, outputTypes: outputTypes,
+                                        constants: constants, options: options, opset: opset)
+        let prepared = try factory(signature)
+
+        var outputIDs: [Int] = []
+        for (k, name) in outputNames.enumerated() {
+            let home: ValueHome = outputIndex[name].map { .output($0) } ?? .arena(offset: 0)
+            if ids[name] != nil { throw SessionError.duplicateValue(name: name, node: node.name) }
+            let id = addValue(name, type: outputTypes[k], home: home)
+            producer[id] = step
+            outputIDs.append(id)
+        }
+        plan.steps.append(ExecutionStep(kernel: prepared.kernel, inputIDs: inputIDs, outputIDs: outputIDs))
+        plan.maxInputs = max(plan.maxInputs, inputIDs.count)
+        plan.maxOutputs = max(plan.maxOutputs, outputIDs.count)
+        scratchBytes = max(scratchBytes, prepared.scratchBytes)
+        count(node, step: step, inputIDs: inputIDs, outputIDs: outputIDs, prepared: prepared)
+        checkIntegerOnly(node, step: step, inputIDs: inputIDs, outputIDs: outputIDs, prepared: prepared)
+    }
+
+    /// Per-node counts, following docs/COUNTING.md: each distinct input value is
+    /// read once per run; constants are "weights" unless the kernel holds its own
+    /// packed copy, whose size then replaces them.
+    private mutating func count(_ node: Node, step: Int, inputIDs: [Int], outputIDs: [Int], prepared: PreparedKernel) {
+        var weightBytes = 0, activationBytes = 0
+        var distinct = Set<Int>()
+        for id in inputIDs where id >= 0 && distinct.insert(id).inserted {
+            if case .constant = plan.homes[id] {
+                weightBytes += types[id].byteCount
+                if prepared.packedWeightBytes == nil { readConstants.insert(id) }
+            } else {
+                activationBytes += types[id].byteCount
+            }
+        }
+        if let packed = prepared.packedWeightBytes {
+            weightBytes = packed
+            packedWeightBytes += packed
+        }
+        plan.nodeCounts.append(NodeCounts(
+            index: step, name: node.name, opType: node.opType, computeType: prepared.computeType,
+            inputTypes: inputIDs.filter { $0 >= 0 }.map { types[$0].dtype },
+            outputTypes: outputIDs.map { types[$0].dtype },
+            macs: prepared.macs, ops: prepared.ops,
+            weightBytesRead: Int64(weightBytes), activationBytesRead: Int64(activationBytes),
+            bytesWritten: Int64(outputIDs.reduce(0) { $0 + types[$1].byteCount })))
+    }
+
+    private mutating func checkIntegerOnly(_ node: Node, step: Int, inputIDs: [Int], outputIDs: [Int], prepared: PreparedKernel) {
+        guard options.integerOnly, prepared.computeType.isFloatingPoint else { return }
+        if options.allowFloatIO {
+            // Quantizing a graph input and dequantizing a graph output happen at the
+            // boundary, on the host side of a real deployment.
+            if node.opType == "QuantizeLinear", let first = inputIDs.first, first >= 0,
+               case .input = plan.homes[first] { return }
+            if node.opType == "DequantizeLinear", !outputIDs.isEmpty,
+               outputIDs.allSatisfy({ if case .output = plan.homes[$0] { true } else { false } }) { return }
+        }
+        let operandTypes = inputIDs.filter { $0 >= 0 }.map { "\(types[$0].dtype)" }.joined(separator: ", ")
+        violations.append(IntegerOnlyViolation(
+            index: step, node: node.name, opType: node.opType, computeType: prepared.computeType,
+            reason: "its kernel computes in \(prepared.computeType) (inputs: \(operandTypes))",
+            hint: IntegerOnlyViolation.hint(for: node.opType)))
+    }
+
+    /// Fixes arena offsets for every intermediate and fills in the memory summary.
+    mutating func finishAllocation(planner: any MemoryPlanner) -> ExecutionPlan {
+        var arenaIDs: [Int] = []
+        for id in plan.homes.indices {
+            guard case .arena = plan.homes[id] else { continue }
+            arenaIDs.append(id)
+            plan.buffers.append(BufferLifetime(size: types[id].byteCount, firstUse: producer[id],
+                                               lastUse: max(producer[id], lastUse[id])))
+        }
+        plan.arenaPlan = planner.plan(plan.buffers)
+        for (k, id) in arenaIDs.enumerated() { plan.homes[id] = .arena(offset: plan.arenaPlan.offsets[k]) }
+
+        var modelWeights = 0
+        for tensor in graph.initializers.values { modelWeights += tensor.byteCount }
+        let unpacked = readConstants.reduce(0) { $0 + types[$1].byteCount }
+        let io = plan.inputIDs.reduce(0) { $0 + types[$1].byteCount }
+            + plan.outputs.reduce(0) { $0 + $1.type.byteCount }
+        plan.memory = MemoryPlanSummary(
+            arenaBytes: plan.arenaPlan.arenaBytes, lowerBoundBytes: MemoryPlan.lowerBoundBytes(plan.buffers),
+            weightBytes: unpacked + packedWeightBytes, modelWeightBytes: modelWeights,
+            ioBytes: io, scratchBytes: scratchBytes)
+        return plan
+    }
+}
