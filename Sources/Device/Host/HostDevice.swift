@@ -22,17 +22,18 @@ public enum HostDevice {
         let topology = readTopology(root: root)
         var sources: [String: String] = [:]
         let clock = readClock(root: root)
-        sources["clusters.host.clock"] = clock.source
-        sources["clusters.host.cores"] = "\(root)/proc/cpuinfo: processor entries"
+        sources["clusters[0].clock"] = clock.source
+        sources["clusters[0].cores"] = "\(root)/proc/cpuinfo: processor entries"
         let (macs, nativeTypes, macSource) = simdThroughput(flags: topology.flags)
-        sources["clusters.host.macs_per_cycle"] = macSource
+        sources["clusters[0].macs_per_cycle"] = macSource
         sources["native_dtypes"] = "\(root)/proc/cpuinfo flags"
         var levels = readCaches(root: root, sources: &sources)
         let dram = readDRAM(root: root, numaNodes: topology.numaNodes)
+        let dramKey = "memory[\(levels.count)]"
         levels.append(dram)
-        sources["memory.dram.size"] = "\(root)/proc/meminfo MemTotal"
-        sources["memory.dram.bandwidth"] = "estimate — not measured; 20 GB/s, a dual-channel DDR4 order of magnitude"
-        sources["memory.dram.energy_per_byte"] = "estimate — Horowitz ISSCC 2014: 1.3–2.6 nJ per 64-bit DRAM access, midpoint / 8 bytes"
+        sources["\(dramKey).size"] = "\(root)/proc/meminfo MemTotal"
+        sources["\(dramKey).bandwidth"] = "estimate — not measured; 20 GB/s, a dual-channel DDR4 order of magnitude"
+        sources["\(dramKey).energy_per_byte"] = "estimate — Horowitz ISSCC 2014: 1.3–2.6 nJ per 64-bit DRAM access, midpoint / 8 bytes"
         sources["energy_per_mac"] = "estimate — Horowitz ISSCC 2014 (45 nm): int8 mult 0.2 + add 0.03 pJ; fp32 mult 3.7 + add 0.9 pJ; fp16 1.1 + 0.4 pJ"
         sources["static_power"] = "estimate — not measured; read RAPL (measured) where the host exposes it"
         sources["numa_nodes"] = topology.numaNodes.map { "libnuma: \($0) configured node(s)" } ?? "libnuma: NUMA not available"
@@ -123,14 +124,18 @@ public enum HostDevice {
             // Horowitz 45 nm: 64-bit reads cost 10 pJ (8 KB), 20 pJ (32 KB), 100 pJ (1 MB).
             let energy: Double = size.value <= 64 * 1024 ? 2.5 : (size.value <= 2 * 1024 * 1024 ? 12.5 : 25)
             let bandwidth: Double = level == 1 ? 200e9 : (level == 2 ? 100e9 : 50e9)
-            sources["memory.\(name).size"] = "\(base)/\(entry)/size"
-            sources["memory.\(name).line"] = "\(base)/\(entry)/coherency_line_size"
-            sources["memory.\(name).bandwidth"] = "estimate — not measured; typical per-core \(name) bandwidth on x86 servers"
-            sources["memory.\(name).energy_per_byte"] = "estimate — Horowitz ISSCC 2014 cache read energy (45 nm) by size, per byte"
             levels.append((level, MemoryLevel(name: name, kind: .cache, sizeBytes: Int(size.value), lineBytes: line,
                                               associativity: ways, bandwidthBytesPerSecond: bandwidth, energyPerBytePicojoules: energy)))
         }
-        return levels.sorted { $0.0 < $1.0 }.map(\.1)
+        let sorted = levels.sorted { $0.0 < $1.0 }.map(\.1)
+        for (index, level) in sorted.enumerated() {
+            sources["memory[\(index)].size"] = "\(base)/index*/size (\(level.name))"
+            sources["memory[\(index)].line"] = "\(base)/index*/coherency_line_size"
+            sources["memory[\(index)].associativity"] = "\(base)/index*/ways_of_associativity"
+            sources["memory[\(index)].bandwidth"] = "estimate — not measured; typical per-core \(level.name) bandwidth on x86 servers"
+            sources["memory[\(index)].energy_per_byte"] = "estimate — Horowitz ISSCC 2014 cache read energy (45 nm) by size, per byte"
+        }
+        return sorted
     }
 
     static func readDRAM(root: String, numaNodes: Int?) -> MemoryLevel {

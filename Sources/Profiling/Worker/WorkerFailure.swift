@@ -64,9 +64,14 @@ public enum WorkerFailure: Error, Sendable, CustomStringConvertible {
         return "\(cap)overhead \(Quantity.formatBytes(limits.overheadBytes)) = \(Quantity.formatBytes(limit))"
     }
 
+    /// The lines of stderr that say what happened ("Fatal error: ...", a Python
+    /// exception), else its last lines: a crash backtrace ends in register dumps.
     private static func tail(_ stderr: String) -> String {
-        let lines = stderr.split(separator: "\n").suffix(5)
-        return lines.isEmpty ? "" : "; its stderr ends: " + lines.joined(separator: " | ")
+        let lines = stderr.split(separator: "\n")
+        let markers = ["fatal error", "error:", "allocate", "memoryerror", "program crashed", "precondition", "exception"]
+        let key = lines.filter { line in markers.contains { line.lowercased().contains($0) } }
+        let shown = key.isEmpty ? Array(lines.suffix(5)) : Array(key.prefix(3))
+        return shown.isEmpty ? "" : "; its stderr says: " + shown.joined(separator: " | ")
     }
 
     private static func seconds(_ duration: Duration) -> String {
