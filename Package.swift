@@ -60,13 +60,16 @@ let package = Package(
             "Profiling",
             .product(name: "GRDB", package: "GRDB.swift"),
         ], swiftSettings: cpuFlags),
+        // The HTTP API's request and response bodies, shared by the daemon and the client.
+        .target(name: "ServiceAPI", dependencies: ["Profiling", "Device"], swiftSettings: cpuFlags),
         .target(name: "Service", dependencies: [
-            "Profiling", "Store", "Device", "Measure", "CLinux",
+            "Profiling", "Store", "ServiceAPI", "Device", "Measure", "CLinux",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: cpuFlags),
         .target(name: "Client", dependencies: [
-            "Profiling",
+            "Profiling", "ServiceAPI",
+            .product(name: "Yams", package: "Yams"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ], swiftSettings: cpuFlags),
         .executableTarget(name: "picojoule", dependencies: [
@@ -84,7 +87,7 @@ let package = Package(
         .testTarget(name: "DeviceTests", dependencies: ["Device", "Model"], swiftSettings: cpuFlags),
         .testTarget(name: "MeasureTests", dependencies: ["Measure", "Runtime", "Device", "Model"], swiftSettings: cpuFlags),
         .testTarget(name: "ProfilingTests", dependencies: ["Profiling", "Device"], swiftSettings: cpuFlags),
-        .testTarget(name: "ServiceTests", dependencies: ["Service", "Store", "Client", "Profiling"], swiftSettings: cpuFlags),
+        .testTarget(name: "ServiceTests", dependencies: ["Service", "ServiceAPI", "Store", "Client", "Profiling"], swiftSettings: cpuFlags),
     ],
     swiftLanguageModes: [.v6]
 )

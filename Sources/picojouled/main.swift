@@ -1,1 +1,0 @@
-print("picojouled: not yet implemented")
