@@ -1,3 +1,5 @@
+import Model
+
 /// The modeled (and, where available, simulated / measured) cost of one inference
 /// on the target device. The Measure module's estimators fill it.
 public struct Estimate: Sendable, Hashable, Codable {
@@ -17,12 +19,19 @@ public struct Estimate: Sendable, Hashable, Codable {
     public var nodes: [NodeEstimate]
     /// The same quantity from two sources, side by side, with their ratio.
     public var comparisons: [SourceComparison]
+    /// MACs per inference by dtype (exact runtime counts, so `modeled`).
+    public var macs: [DType: Int64] = [:]
+    /// What the estimate had to assume or could not credit (float MACs on an
+    /// integer-only device, a dtype missing from the device file...).
+    public var warnings: [String] = []
 
     public init(energy: Figure, energyCompute: Figure, energyDataMovement: Figure, energyStatic: Figure, dominantTerm: String,
-                latency: Figure, traffic: [LevelTraffic], nodes: [NodeEstimate], comparisons: [SourceComparison]) {
+                latency: Figure, traffic: [LevelTraffic], nodes: [NodeEstimate], comparisons: [SourceComparison],
+                macs: [DType: Int64] = [:], warnings: [String] = []) {
         self.energy = energy; self.energyCompute = energyCompute; self.energyDataMovement = energyDataMovement
         self.energyStatic = energyStatic; self.dominantTerm = dominantTerm; self.latency = latency
         self.traffic = traffic; self.nodes = nodes; self.comparisons = comparisons
+        self.macs = macs; self.warnings = warnings
     }
 }
 
@@ -47,11 +56,19 @@ public struct NodeEstimate: Sendable, Hashable, Codable {
     /// "compute" or the name of the memory level that bounds the node (roofline).
     public var boundBy: String
     public var traffic: [LevelTraffic]
+    /// MACs by dtype for this node (exact runtime counts).
+    public var macs: [DType: Int64] = [:]
+    /// The node's mean wall time on the host (measured), when the job ran it.
+    public var hostSeconds: Figure? = nil
+    /// Host counter deltas around the node per inference (measured), when read.
+    public var hostCounters: [CounterReading] = []
     public init(index: Int, name: String, opType: String, energy: Figure, energyCompute: Figure, energyDataMovement: Figure,
-                energyStatic: Figure, latency: Figure, boundBy: String, traffic: [LevelTraffic]) {
+                energyStatic: Figure, latency: Figure, boundBy: String, traffic: [LevelTraffic],
+                macs: [DType: Int64] = [:], hostSeconds: Figure? = nil, hostCounters: [CounterReading] = []) {
         self.index = index; self.name = name; self.opType = opType; self.energy = energy; self.energyCompute = energyCompute
         self.energyDataMovement = energyDataMovement; self.energyStatic = energyStatic; self.latency = latency
         self.boundBy = boundBy; self.traffic = traffic
+        self.macs = macs; self.hostSeconds = hostSeconds; self.hostCounters = hostCounters
     }
 }
 
