@@ -71,6 +71,8 @@ func i64(_ v: [Int]) -> Tensor { Tensor(dtype: .int64, shape: [v.count], values:
         #expect(try inferOne("Reshape", inputs: [x], constants: ["s": i64([4, 0, 2])]) == [f32([4, 3, 2])])
         #expect(throws: ModelError.self) { try inferOne("Reshape", inputs: [x], constants: ["s": i64([5, -1])]) }
         #expect(try inferOne("Flatten", inputs: [x], attributes: ["axis": .int(2)]) == [f32([6, 4])])
+        #expect(try inferOne("Flatten", inputs: [x], attributes: ["axis": .int(-1)]) == [f32([6, 4])])
+        #expect(try inferOne("Flatten", inputs: [x], attributes: ["axis": .int(3)]) == [f32([24, 1])])
         #expect(try inferOne("Transpose", inputs: [x], attributes: ["perm": .ints([2, 0, 1])]) == [f32([4, 2, 3])])
     }
 

@@ -5,7 +5,10 @@ extension ShapeInference {
         case "Reshape": return [TensorType(dtype: try c.type(0).dtype, shape: try reshape(c))]
         case "Flatten":
             let x = try c.type(0)
-            let axis = try c.axis(try c.int("axis", 1), rank: x.shape.count + 1)
+            // Flatten's axis may equal the rank (everything in the outer factor); negatives count from the rank.
+            let given = try c.int("axis", 1), rank = x.shape.count
+            guard given >= -rank, given <= rank else { throw c.invalid("axis \(given) is out of range for rank \(rank)") }
+            let axis = given < 0 ? given + rank : given
             let outer = try ShapeLimits.checkedCount(Array(x.shape[..<axis]), value: c.node.name)
             let inner = try ShapeLimits.checkedCount(Array(x.shape[axis...]), value: c.node.name)
             return [TensorType(dtype: x.dtype, shape: [outer, inner])]
