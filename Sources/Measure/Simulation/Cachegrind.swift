@@ -58,6 +58,12 @@ public enum Cachegrind {
         /// Data bytes that missed D1 ((D1mr + D1mw) × line).
         public var dataBytesBeyondD1: Figure
 
+        public init(readings: [CounterReading], configuration: CachegrindConfiguration, commands: [String],
+                    dataBytesBeyondLL: Figure, dataBytesBeyondD1: Figure) {
+            self.readings = readings; self.configuration = configuration; self.commands = commands
+            self.dataBytesBeyondLL = dataBytesBeyondLL; self.dataBytesBeyondD1 = dataBytesBeyondD1
+        }
+
         /// A count by cachegrind event name.
         public func value(_ event: String) -> Double? { readings.first { $0.event == event }?.value }
     }
