@@ -1,0 +1,102 @@
+import Device
+import Foundation
+import Measure
+import Model
+import Runtime
+import Testing
+
+/// Reports for docs/ACCURACY.md and docs/BENCHMARKS.md. Off by default (they take
+/// minutes); they print markdown tables and assert only that the pipeline ran.
+///
+///     PICOJOULE_ACCURACY=1 PICOJOULE_BIN=.build-measure/debug/picojoule \
+///       PICOJOULE_MODELS=samples/tinycnn-fp32.onnx,samples/tinycnn-int8.onnx \
+///       swift test --scratch-path .build-measure --skip-build --filter AccuracyReport
+///     PICOJOULE_BENCHMARK=1 swift test ... --filter CounterOverheadBenchmark
+@Suite(.serialized) struct AccuracyReport {
+    static let env = ProcessInfo.processInfo.environment
+    static var models: [String] {
+        (env["PICOJOULE_MODELS"] ?? "samples/tinycnn-fp32.onnx,samples/tinycnn-int8.onnx").split(separator: ",").map(String.init)
+    }
+
+    /// The host's own caches from sysfs (L1D and the last level), as a device.
+    static func hostDevice() -> DeviceSpec {
+        func read(_ index: Int, _ file: String) -> String? {
+            (try? String(contentsOfFile: "/sys/devices/system/cpu/cpu0/cache/index\(index)/\(file)", encoding: .utf8))?
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        func size(_ s: String?) -> Int {
+            guard let s, let n = Int(s.dropLast()) else { return 32 << 10 }
+            return s.hasSuffix("K") ? n << 10 : s.hasSuffix("M") ? n << 20 : Int(s) ?? 32 << 10
+        }
+        let last = (0...4).last { read($0, "size") != nil } ?? 0
+        var device = Fixtures.phone()
+        device.name = "host-caches"
+        device.memoryLevels[0] = MemoryLevel(name: "L1D", kind: .cache, sizeBytes: size(read(0, "size")), lineBytes: 64,
+                                             associativity: Int(read(0, "ways_of_associativity") ?? "8"), bandwidthBytesPerSecond: 2e11, energyPerBytePicojoules: 1)
+        device.memoryLevels[1] = MemoryLevel(name: "LLC", kind: .cache, sizeBytes: size(read(last, "size")), lineBytes: 64,
+                                             associativity: Int(read(last, "ways_of_associativity") ?? "16"), bandwidthBytesPerSecond: 1e11, energyPerBytePicojoules: 5)
+        return device
+    }
+
+    @Test(.enabled(if: env["PICOJOULE_ACCURACY"] == "1"))
+    func modeledVersusCachegrind() throws {
+        let binary = Self.env["PICOJOULE_BIN"] ?? ".build-measure/debug/picojoule"
+        let k = Int(Self.env["PICOJOULE_RUNS"] ?? "2") ?? 2
+        let devices = [("MCU-like", Fixtures.mcu()), ("phone-like", Fixtures.phone()), ("host", Self.hostDevice())]
+        var lines = ["| model | geometry (D1 / LL) | modeled B beyond LL | cachegrind B beyond LL | ratio | within ±20 % |",
+                     "|---|---|---|---|---|---|"]
+        var ratios: [Double] = []
+        for model in Self.models {
+            let session = try ModelRunner.prepare(path: model)
+            for (label, device) in devices {
+                let config = try CachegrindConfiguration.forDevice(device)
+                let args = { (runs: Int) in [binary, "run", model, "--runs", "\(runs)", "--warmup", "0", "--threads", "1"] }
+                let sim = try Cachegrind.run(.init(command: args(k + 1), baseline: args(1), inferences: k, configuration: config,
+                                                   macsPerInference: session.nodeCounts.reduce(0) { $0 + $1.totalMACs }, force: true,
+                                                   timeoutSeconds: 3000))
+                let e = Estimator.estimate(EstimationInput(counts: session.nodeCounts, plan: session.memoryPlan, device: device, simulated: sim))
+                let c = try #require(e.comparisons.first { $0.quantity.hasPrefix("data bytes beyond \(config.llLevel)") })
+                let ratio = c.ratio ?? .infinity
+                ratios.append(ratio)
+                lines.append("| \(model) | \(label) (\(config.d1.argument) / \(config.ll.argument)) | \(Int(c.a.value)) | \(Int(c.b.value)) | \(String(format: "%.2f", ratio)) | \(abs(ratio - 1) <= 0.2 ? "yes" : "no") |")
+            }
+        }
+        let within10 = ratios.filter { abs($0 - 1) <= 0.1 }.count, within20 = ratios.filter { abs($0 - 1) <= 0.2 }.count
+        lines.append("")
+        lines.append("aggregate: \(within10)/\(ratios.count) within ±10 %, \(within20)/\(ratios.count) within ±20 %")
+        let report = lines.joined(separator: "\n")
+        print(report)
+        if let out = Self.env["PICOJOULE_ACCURACY_OUT"] { try report.write(toFile: out, atomically: true, encoding: .utf8) }
+        #expect(!ratios.isEmpty)
+    }
+}
+
+@Suite struct CounterOverheadBenchmark {
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["PICOJOULE_BENCHMARK"] == "1"))
+    func perNodeCounterReadingCost() throws {
+        let model = AccuracyReport.models.first!
+        let group = CounterGroup(profileEvents: [])  // before the session: its threads inherit the counters
+        let session = try ModelRunner.prepare(path: model)
+        let sampler = CounterSampler(group: group, nodeCount: session.nodeCounts.count)
+        let feeds = RandomInputs.make(for: session.inputs, seed: 1)
+        let runs = Int(ProcessInfo.processInfo.environment["PICOJOULE_RUNS"] ?? "50") ?? 50
+        func timed(_ observe: Bool) throws -> Double {
+            var samples: [Double] = []
+            for _ in 0..<runs {
+                let start = DispatchTime.now().uptimeNanoseconds
+                if observe { sampler.beginRun(); _ = try session.run(feeds, observer: sampler); sampler.endRun() } else { _ = try session.run(feeds) }
+                samples.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+            }
+            return samples.sorted()[samples.count / 2]
+        }
+        _ = try timed(false); _ = try timed(true)  // warm up
+        var plain: [Double] = [], counted: [Double] = []
+        for _ in 0..<5 { plain.append(try timed(false)); counted.append(try timed(true)) }
+        let p = plain.sorted()[2], c = counted.sorted()[2]
+        print("""
+        counter overhead: \(model), \(session.nodeCounts.count) nodes, \(group.events.count) counters, \(runs) runs × 5 interleaved rounds
+        median per inference without counters \(String(format: "%.4f", p * 1000)) ms, with per-node counters \(String(format: "%.4f", c * 1000)) ms, overhead \(String(format: "%+.2f", (c / p - 1) * 100)) %
+        """)
+        #expect(p > 0 && c > 0)
+    }
+}
