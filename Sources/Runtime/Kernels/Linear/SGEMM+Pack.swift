@@ -111,7 +111,7 @@ struct Im2colGeometry: Sendable {
             var d = dst + p * nr
             while j < nc {
                 let col = j0 + j
-                var oh = col / outW, ow = col % outW
+                let oh = col / outW, ow = col % outW
                 let ih0 = oh * strideH + offH
                 let iw0 = ow * strideW + offW
                 // Fast path: the 16 pixels sit in one output row, read one contiguous input run.
@@ -121,20 +121,45 @@ struct Im2colGeometry: Sendable {
                     o.storeBytes(of: s.loadUnaligned(as: SIMD8<Float>.self), as: SIMD8<Float>.self)
                     o.storeBytes(of: s.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self), toByteOffset: 32, as: SIMD8<Float>.self)
                 } else {
-                    for q in 0..<nr {
-                        var v: Float = 0
-                        if col + q < n {
-                            let ih = oh * strideH + offH, iw = ow * strideW + offW
-                            if ih >= 0 && ih < height && iw >= 0 && iw < width { v = src[ih * width + iw] }
-                        }
-                        d[q] = v
-                        ow += 1
-                        if ow == outW { ow = 0; oh += 1 }
-                    }
+                    packRun(src, d, count: min(nr, n - col), oh: oh, ow: ow, offH: offH, offW: offW)
+                    for q in min(nr, n - col)..<nr { d[q] = 0 }
                 }
                 d += nr * kc
                 j += nr
             }
+        }
+    }
+
+    /// Writes `count` consecutive im2col columns starting at output pixel (oh, ow), one
+    /// output-row segment at a time: rows outside the input are zeros, and with stride 1
+    /// each segment is a zero head, one contiguous copy and a zero tail.
+    @inline(__always)
+    private func packRun(_ src: UnsafePointer<Float>, _ d: UnsafeMutablePointer<Float>, count: Int, oh: Int, ow: Int, offH: Int, offW: Int) {
+        var q = 0, oh = oh, ow = ow
+        while q < count {
+            let seg = min(count - q, outW - ow)
+            let ih = oh * strideH + offH
+            if ih < 0 || ih >= height {
+                for t in 0..<seg { d[q + t] = 0 }
+            } else {
+                let row = src + ih * width
+                if strideW == 1 {
+                    let start = ow + offW
+                    let lo = min(seg, max(0, -start)), hi = max(lo, min(seg, width - start))
+                    for t in 0..<lo { d[q + t] = 0 }
+                    for t in lo..<hi { d[q + t] = row[start + t] }
+                    for t in hi..<seg { d[q + t] = 0 }
+                } else {
+                    var iw = ow * strideW + offW
+                    for t in 0..<seg {
+                        d[q + t] = iw >= 0 && iw < width ? row[iw] : 0
+                        iw += strideW
+                    }
+                }
+            }
+            q += seg
+            ow = 0
+            oh += 1
         }
     }
 }

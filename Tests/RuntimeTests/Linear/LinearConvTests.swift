@@ -1,0 +1,145 @@
+import Model
+import Runtime
+import Testing
+
+/// One convolution configuration (2-D unless `oneD`).
+struct LinearConvCase: Sendable, CustomStringConvertible {
+    var batch = 1, channels: Int, outChannels: Int, height: Int, width: Int
+    var kernel: (Int, Int), stride = (1, 1), dilation = (1, 1)
+    /// top, left, bottom, right
+    var pads = [0, 0, 0, 0]
+    var group = 1
+    var bias = true
+    var constantWeights = true
+    var autoPad: String? = nil
+    var oneD = false
+
+    var description: String {
+        "N\(batch) C\(channels)→\(outChannels) \(height)×\(width) k\(kernel) s\(stride) d\(dilation) p\(pads) g\(group)\(autoPad.map { " \($0)" } ?? "")\(oneD ? " 1-D" : "")"
+    }
+
+    /// Pads the auto_pad rule resolves to (for the reference).
+    var effectivePads: [Int] {
+        guard let autoPad, autoPad.hasPrefix("SAME") else { return autoPad == "VALID" ? [0, 0, 0, 0] : pads }
+        func axis(_ i: Int, _ k: Int, _ s: Int, _ d: Int) -> (Int, Int) {
+            let out = (i + s - 1) / s, total = max(0, (out - 1) * s + (k - 1) * d + 1 - i)
+            return autoPad == "SAME_UPPER" ? (total / 2, total - total / 2) : (total - total / 2, total / 2)
+        }
+        let h = axis(height, kernel.0, stride.0, dilation.0), w = axis(width, kernel.1, stride.1, dilation.1)
+        return [h.0, w.0, h.1, w.1]
+    }
+}
+
+@Suite("Linear: Conv and ConvTranspose")
+struct LinearConvTests {
+    static let cases: [LinearConvCase] = [
+        LinearConvCase(channels: 3, outChannels: 8, height: 9, width: 11, kernel: (3, 3), pads: [1, 1, 1, 1]),
+        LinearConvCase(batch: 2, channels: 16, outChannels: 24, height: 7, width: 7, kernel: (1, 1)),
+        LinearConvCase(channels: 5, outChannels: 7, height: 13, width: 10, kernel: (1, 1), stride: (2, 2), bias: false),
+        LinearConvCase(channels: 4, outChannels: 6, height: 20, width: 19, kernel: (3, 5), stride: (2, 1), dilation: (2, 1), pads: [2, 1, 0, 3]),
+        LinearConvCase(channels: 8, outChannels: 8, height: 17, width: 23, kernel: (3, 3), pads: [1, 1, 1, 1], group: 8),
+        LinearConvCase(batch: 2, channels: 6, outChannels: 6, height: 15, width: 33, kernel: (3, 3), stride: (2, 2), pads: [1, 1, 1, 1], group: 6),
+        LinearConvCase(channels: 4, outChannels: 4, height: 12, width: 21, kernel: (5, 3), dilation: (2, 3), pads: [4, 3, 4, 3], group: 4, bias: false),
+        LinearConvCase(channels: 4, outChannels: 8, height: 10, width: 10, kernel: (3, 3), pads: [1, 1, 1, 1], group: 4),
+        LinearConvCase(channels: 6, outChannels: 9, height: 11, width: 12, kernel: (3, 3), group: 3, constantWeights: false),
+        LinearConvCase(channels: 3, outChannels: 5, height: 10, width: 13, kernel: (4, 3), stride: (2, 3), autoPad: "SAME_UPPER"),
+        LinearConvCase(channels: 3, outChannels: 5, height: 10, width: 13, kernel: (4, 4), stride: (3, 2), autoPad: "SAME_LOWER"),
+        LinearConvCase(channels: 3, outChannels: 5, height: 8, width: 9, kernel: (3, 3), pads: [9, 9, 9, 9], autoPad: "VALID"),
+        LinearConvCase(channels: 7, outChannels: 70, height: 1, width: 40, kernel: (1, 5), stride: (1, 2), pads: [0, 2, 0, 1], oneD: true),
+        LinearConvCase(channels: 64, outChannels: 20, height: 14, width: 14, kernel: (3, 3), pads: [1, 1, 1, 1]),
+        LinearConvCase(channels: 5, outChannels: 5, height: 6, width: 40, kernel: (3, 3), pads: [1, 1, 1, 1], group: 5, constantWeights: false),
+    ]
+
+    @Test("Conv matches the reference", arguments: cases, [1, 3])
+    func conv(_ c: LinearConvCase, threads: Int) throws {
+        var rng = LinearSeededGenerator(seed: UInt64(c.channels * 131 + c.height * 7 + c.width))
+        let xShape = [c.batch, c.channels, c.height, c.width]
+        let wShape = [c.outChannels, c.channels / c.group, c.kernel.0, c.kernel.1]
+        let x = rng.floats(xShape.reduce(1, *)), w = rng.floats(wShape.reduce(1, *))
+        let b = c.bias ? rng.floats(c.outChannels) : nil
+        let reference = LinearReference.conv(x: x, xShape: xShape, w: w, wShape: wShape, bias: b,
+                                             strides: [c.stride.0, c.stride.1], pads: c.effectivePads,
+                                             dilations: [c.dilation.0, c.dilation.1], group: c.group)
+        var attributes: [String: Attribute] = ["group": .int(c.group)]
+        let drop: ([Int]) -> [Int] = { c.oneD ? [$0[0], $0[1], $0[3]] : $0 }
+        if c.oneD {
+            attributes["strides"] = .ints([c.stride.1]); attributes["dilations"] = .ints([c.dilation.1])
+            attributes["pads"] = .ints([c.pads[1], c.pads[3]])
+        } else {
+            attributes["strides"] = .ints([c.stride.0, c.stride.1]); attributes["dilations"] = .ints([c.dilation.0, c.dilation.1])
+            attributes["pads"] = .ints(c.pads)
+        }
+        if let autoPad = c.autoPad { attributes["auto_pad"] = .string(autoPad); attributes["pads"] = nil }
+        let y = try linearRun("Conv", attributes: attributes,
+                              inputs: [LinearInput(x, drop(xShape)), LinearInput(w, drop(wShape), constant: c.constantWeights),
+                                       b.map { LinearInput($0, [c.outChannels], constant: true) }],
+                              outputShape: drop(reference.shape), threads: threads)
+        linearExpectClose(y, reference.values, "Conv \(c) threads=\(threads)")
+    }
+
+    @Test("Conv counts N·M·oH·oW·(C/group)·kH·kW MACs")
+    func counting() throws {
+        let prepared = try linearPrepare("Conv", attributes: ["group": .int(2), "pads": .ints([1, 1, 1, 1])],
+                                         inputs: [LinearInput([Float](repeating: 0, count: 2 * 4 * 5 * 6), [2, 4, 5, 6]),
+                                                  LinearInput([Float](repeating: 0, count: 6 * 2 * 9), [6, 2, 3, 3], constant: true),
+                                                  LinearInput([Float](repeating: 0, count: 6), [6], constant: true)],
+                                         outputShapes: [[2, 6, 5, 6]])
+        #expect(prepared.macs[.float32, default: 0] == Int64(2 * 6 * 5 * 6 * 2 * 9))
+        #expect(prepared.ops[.float32, default: 0] == Int64(2 * 6 * 5 * 6))
+    }
+
+    @Test("Conv rejects an output shape that does not follow from the attributes")
+    func badShape() {
+        #expect(throws: KernelError.self) {
+            try linearPrepare("Conv", inputs: [LinearInput([Float](repeating: 0, count: 25), [1, 1, 5, 5]),
+                                               LinearInput([Float](repeating: 0, count: 9), [1, 1, 3, 3], constant: true)],
+                              outputShapes: [[1, 1, 5, 5]])
+        }
+    }
+
+    static let transposeCases: [(x: [Int], w: [Int], strides: [Int], pads: [Int], dilations: [Int], outputPadding: [Int], group: Int)] = [
+        ([1, 3, 5, 6], [3, 4, 3, 3], [1, 1], [0, 0, 0, 0], [1, 1], [0, 0], 1),
+        ([2, 4, 4, 5], [4, 3, 3, 3], [2, 2], [1, 1, 1, 1], [1, 1], [1, 1], 1),
+        ([1, 6, 3, 7], [6, 2, 4, 2], [3, 2], [1, 0, 2, 1], [1, 2], [0, 1], 3),
+        ([1, 8, 6, 6], [8, 16, 2, 2], [2, 2], [0, 0, 0, 0], [1, 1], [0, 0], 1),
+    ]
+
+    @Test("ConvTranspose matches the reference", arguments: [1, 3])
+    func convTranspose(threads: Int) throws {
+        var rng = LinearSeededGenerator(seed: 21)
+        for (i, c) in Self.transposeCases.enumerated() {
+            let x = rng.floats(c.x.reduce(1, *)), w = rng.floats(c.w.reduce(1, *)), b = rng.floats(c.w[1] * c.group)
+            let reference = LinearReference.convTranspose(x: x, xShape: c.x, w: w, wShape: c.w, bias: b, strides: c.strides, pads: c.pads,
+                                                          dilations: c.dilations, outputPadding: c.outputPadding, group: c.group)
+            let y = try linearRun("ConvTranspose",
+                                  attributes: ["strides": .ints(c.strides), "pads": .ints(c.pads), "dilations": .ints(c.dilations),
+                                               "output_padding": .ints(c.outputPadding), "group": .int(c.group)],
+                                  inputs: [LinearInput(x, c.x), LinearInput(w, c.w, constant: i % 2 == 0), LinearInput(b, [b.count], constant: true)],
+                                  outputShape: reference.shape, threads: threads)
+            linearExpectClose(y, reference.values, "ConvTranspose case \(i)")
+        }
+    }
+
+    @Test("ConvTranspose derives pads from output_shape")
+    func convTransposeOutputShape() throws {
+        var rng = LinearSeededGenerator(seed: 22)
+        let x = rng.floats(1 * 2 * 3 * 3), w = rng.floats(2 * 3 * 3 * 3)
+        // Full size 2·(3−1)+3 = 7; output_shape 6 → total pad 1, split as begin 1, end 0 (not SAME_UPPER).
+        let reference = LinearReference.convTranspose(x: x, xShape: [1, 2, 3, 3], w: w, wShape: [2, 3, 3, 3], bias: nil, strides: [2, 2],
+                                                      pads: [1, 1, 0, 0], dilations: [1, 1], outputPadding: [0, 0], group: 1)
+        let y = try linearRun("ConvTranspose", attributes: ["strides": .ints([2, 2]), "output_shape": .ints([6, 6])],
+                              inputs: [LinearInput(x, [1, 2, 3, 3]), LinearInput(w, [2, 3, 3, 3], constant: true)],
+                              outputShape: [1, 3, 6, 6])
+        #expect(reference.shape == [1, 3, 6, 6])
+        linearExpectClose(y, reference.values, "ConvTranspose output_shape")
+    }
+
+    @Test("3-D Conv is refused with a clear error")
+    func conv3D() {
+        #expect(throws: KernelError.self) {
+            try linearPrepare("Conv", inputs: [LinearInput([Float](repeating: 0, count: 8), [1, 1, 2, 2, 2]),
+                                               LinearInput([Float](repeating: 0, count: 1), [1, 1, 1, 1, 1], constant: true)],
+                              outputShapes: [[1, 1, 2, 2, 2]])
+        }
+    }
+}

@@ -1,0 +1,107 @@
+import Dispatch
+import Model
+import Runtime
+import Testing
+
+/// SplitMix64: reproducible inputs for the kernel comparisons.
+struct LinearSeededGenerator: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    mutating func floats(_ count: Int, in range: ClosedRange<Float> = -1...1) -> [Float] {
+        (0..<count).map { _ in Float.random(in: range, using: &self) }
+    }
+}
+
+/// A pool for driving kernels directly: `threads` = 1 runs inline, more runs the tasks
+/// concurrently on Dispatch's workers.
+struct LinearTestPool: ThreadPool {
+    var threads: Int
+    var threadCount: Int { threads }
+    func parallelFor(_ count: Int, _ body: (Int) -> Void) {
+        if threads == 1 || count == 1 {
+            for i in 0..<count { body(i) }
+        } else {
+            withoutActuallyEscaping(body) { escapable in
+                let box = LinearUncheckedBox(escapable)
+                DispatchQueue.concurrentPerform(iterations: count) { box.value($0) }
+            }
+        }
+    }
+}
+
+struct LinearUncheckedBox<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
+}
+
+/// One input of a kernel under test.
+struct LinearInput {
+    var values: [Float]
+    var shape: [Int]
+    var constant: Bool
+    init(_ values: [Float], _ shape: [Int], constant: Bool = false) {
+        self.values = values; self.shape = shape; self.constant = constant
+    }
+}
+
+/// Prepares `op` through the standard registry with a hand-built signature.
+func linearPrepare(_ op: String, attributes: [String: Attribute] = [:], inputs: [LinearInput?], outputShapes: [[Int]],
+                   threads: Int = 1) throws -> PreparedKernel {
+    let node = Node(name: "test-\(op)", opType: op, inputs: inputs.indices.map { inputs[$0] == nil ? "" : "x\($0)" },
+                    outputs: outputShapes.indices.map { "y\($0)" }, attributes: attributes)
+    let tensors = inputs.map { $0.map { Tensor(floats: $0.values, shape: $0.shape) } }
+    let signature = KernelSignature(
+        node: node,
+        inputTypes: inputs.map { $0.map { TensorType(dtype: .float32, shape: $0.shape) } },
+        outputTypes: outputShapes.map { TensorType(dtype: .float32, shape: $0) },
+        constants: zip(inputs, tensors).map { input, tensor in input?.constant == true ? tensor : nil },
+        options: SessionOptions(threads: threads), opset: 19)
+    guard let factory = KernelRegistry.standard.factory(for: KernelKey(op, dtype: .float32)) else {
+        throw LinearTestError.noKernel(op)
+    }
+    return try factory(signature)
+}
+
+enum LinearTestError: Error { case noKernel(String) }
+
+/// Prepares and runs `op` once; returns output 0.
+func linearRun(_ op: String, attributes: [String: Attribute] = [:], inputs: [LinearInput?], outputShape: [Int],
+               threads: Int = 1) throws -> [Float] {
+    let prepared = try linearPrepare(op, attributes: attributes, inputs: inputs, outputShapes: [outputShape], threads: threads)
+    let tensors = inputs.map { $0.map { Tensor(floats: $0.values, shape: $0.shape) } }
+    // Poison the output and scratch so stale or unwritten elements show up.
+    let output = Tensor(floats: [Float](repeating: .nan, count: outputShape.reduce(1, *)), shape: outputShape)
+    let scratch = UnsafeMutableRawPointer.allocate(byteCount: max(prepared.scratchBytes, 64), alignment: 64)
+    defer { scratch.deallocate() }
+    scratch.initializeMemory(as: UInt8.self, repeating: 0xFF, count: max(prepared.scratchBytes, 64))
+    let ins: [UnsafeRawPointer?] = tensors.map { $0.map { UnsafeRawPointer($0.storage.bytes) } }
+    let outs: [UnsafeMutableRawPointer] = [output.storage.bytes]
+    ins.withUnsafeBufferPointer { ib in
+        outs.withUnsafeBufferPointer { ob in
+            prepared.kernel.run(KernelContext(inputs: ib, outputs: ob, scratch: scratch, pool: LinearTestPool(threads: threads)))
+        }
+    }
+    return output.scalars(as: Float.self)
+}
+
+/// |a − b| ≤ tol · (1 + |b|) elementwise, the bound for fp32 sums against a Double oracle.
+func linearExpectClose(_ actual: [Float], _ expected: [Float], tolerance: Float = 1e-4, _ what: String,
+                       sourceLocation: SourceLocation = #_sourceLocation) {
+    #expect(actual.count == expected.count, "\(what): \(actual.count) values, expected \(expected.count)", sourceLocation: sourceLocation)
+    var worst = 0, worstError: Float = 0
+    for i in 0..<min(actual.count, expected.count) {
+        let e = abs(actual[i] - expected[i]) / (1 + abs(expected[i]))
+        if !(e <= worstError) { worstError = e; worst = i }
+    }
+    #expect(worstError <= tolerance,
+            "\(what): element \(worst) is \(actual.isEmpty ? .nan : actual[worst]), expected \(expected.isEmpty ? .nan : expected[worst]) (relative error \(worstError))",
+            sourceLocation: sourceLocation)
+}

@@ -1,0 +1,74 @@
+import Model
+import Runtime
+import Foundation
+import Glibc
+
+func cpuSeconds() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+}
+
+
+struct Serial: ThreadPool {
+    var threadCount: Int { 1 }
+    func parallelFor(_ count: Int, _ body: (Int) -> Void) { for i in 0..<count { body(i) } }
+}
+
+func randomTensor(_ shape: [Int]) -> Tensor {
+    var g = SystemRandomNumberGenerator()
+    return Tensor(floats: (0..<shape.reduce(1, *)).map { _ in Float.random(in: -1...1, using: &g) }, shape: shape)
+}
+
+func bench(_ name: String, op: String, attrs: [String: Attribute], inputs: [Tensor], constant: [Bool], out: [Int], flops: Double) {
+    let node = Node(name: name, opType: op, inputs: inputs.indices.map { "i\($0)" }, outputs: ["y"], attributes: attrs)
+    let sig = KernelSignature(node: node, inputTypes: inputs.map { TensorType(dtype: .float32, shape: $0.shape) },
+                              outputTypes: [TensorType(dtype: .float32, shape: out)],
+                              constants: zip(inputs, constant).map { $1 ? $0 : nil }, options: SessionOptions(threads: 1), opset: 17)
+    let prepared = try! KernelRegistry.standard.factory(for: KernelKey(op, dtype: .float32))!(sig)
+    let y = Tensor(dtype: .float32, shape: out)
+    let scratch = UnsafeMutableRawPointer.allocate(byteCount: max(prepared.scratchBytes, 64), alignment: 64)
+    let ins: [UnsafeRawPointer?] = inputs.map { UnsafeRawPointer($0.storage.bytes) }
+    let outs: [UnsafeMutableRawPointer] = [y.storage.bytes]
+    ins.withUnsafeBufferPointer { ib in
+        outs.withUnsafeBufferPointer { ob in
+            let ctx = KernelContext(inputs: ib, outputs: ob, scratch: scratch, pool: Serial())
+            prepared.kernel.run(ctx)
+            var best = Double.infinity, bestCPU = Double.infinity
+            for _ in 0..<7 {
+                let t0 = DispatchTime.now().uptimeNanoseconds
+                let c0 = cpuSeconds()
+                var reps = 0
+                repeat { prepared.kernel.run(ctx); reps += 1 } while DispatchTime.now().uptimeNanoseconds - t0 < 200_000_000
+                best = min(best, Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9 / Double(reps))
+                bestCPU = min(bestCPU, (cpuSeconds() - c0) / Double(reps))
+            }
+            print("\(name): wall \(String(format: "%.3f", best * 1e3)) ms = \(String(format: "%.1f", flops / best / 1e9)) GFLOP/s; thread CPU \(String(format: "%.3f", bestCPU * 1e3)) ms = \(String(format: "%.1f", flops / bestCPU / 1e9)) GFLOP/s")
+        }
+    }
+}
+
+let args = CommandLine.arguments.dropFirst()
+let which = Set(args)
+func want(_ s: String) -> Bool { which.isEmpty || which.contains(s) }
+if want("gemm") {
+    for s in [64, 128, 256, 512, 1024] {
+        bench("Gemm \(s)^3 (B const)", op: "Gemm", attrs: [:], inputs: [randomTensor([s, s]), randomTensor([s, s])], constant: [false, true], out: [s, s], flops: 2 * Double(s * s * s))
+    }
+    bench("MatMul 512^3 (B dynamic)", op: "MatMul", attrs: [:], inputs: [randomTensor([512, 512]), randomTensor([512, 512])], constant: [false, false], out: [512, 512], flops: 2 * 512 * 512 * 512)
+}
+if want("conv") {
+    func conv(_ name: String, c: Int, m: Int, hw: Int, k: Int, s: Int, group: Int = 1) {
+        let pad = k / 2
+        let o = (hw + 2 * pad - k) / s + 1
+        bench(name, op: "Conv", attrs: ["pads": .ints([pad, pad, pad, pad]), "strides": .ints([s, s]), "group": .int(group)],
+              inputs: [randomTensor([1, c, hw, hw]), randomTensor([m, c / group, k, k]), randomTensor([m])], constant: [false, true, true],
+              out: [1, m, o, o], flops: 2 * Double(m * o * o * (c / group) * k * k))
+    }
+    conv("Conv 56x56 64->64 3x3", c: 64, m: 64, hw: 56, k: 3, s: 1)
+    conv("Conv 56x56 64->256 1x1", c: 64, m: 256, hw: 56, k: 1, s: 1)
+    conv("Conv 28x28 128->128 3x3", c: 128, m: 128, hw: 28, k: 3, s: 1)
+    conv("Conv 224 3->64 7x7 s2", c: 3, m: 64, hw: 224, k: 7, s: 2)
+    conv("DWConv 112x112 32 3x3", c: 32, m: 32, hw: 112, k: 3, s: 1, group: 32)
+    conv("DWConv 112x112 64 3x3 s2", c: 64, m: 64, hw: 112, k: 3, s: 2, group: 64)
+}
