@@ -63,7 +63,7 @@ public actor JobQueue: Service {
     private func drain() async {
         accepting = false
         let deadline = ContinuousClock.now + shutdownGrace
-        while !lanes.isEmpty && ContinuousClock.now < deadline {
+        while !lanes.isEmpty && ContinuousClock.now < deadline && !Task.isCancelled {
             try? await Task.sleep(for: .milliseconds(50))
         }
         let remaining = lanes.values
