@@ -30,10 +30,17 @@ extension ConvKernel {
         let s = shape
         let rs = depthwiseRowStride
         let c = p % s.inChannels
-        buffer.update(repeating: 0, count: rs * depthwisePaddedHeight)
+        // Zero only the border around the copied plane.
+        let rowsBelow = depthwisePaddedHeight - s.padTop - s.height
+        buffer.update(repeating: 0, count: rs * s.padTop)
+        (buffer + (s.padTop + s.height) * rs).update(repeating: 0, count: rs * rowsBelow)
         let src = x + p * s.inPlane
+        let tail = rs - s.padLeft - s.width
         for ih in 0..<s.height {
-            (buffer + (ih + s.padTop) * rs + s.padLeft).update(from: src + ih * s.width, count: s.width)
+            let row = buffer + (ih + s.padTop) * rs
+            row.update(repeating: 0, count: s.padLeft)
+            (row + s.padLeft).update(from: src + ih * s.width, count: s.width)
+            (row + s.padLeft + s.width).update(repeating: 0, count: tail)
         }
         let wk = w + c * s.taps
         let b = bias?[c] ?? 0
