@@ -109,7 +109,7 @@ extension DeviceCatalog {
     /// executable (a build folder inside the checkout, or `share/picojoule` of an
     /// install prefix), then the current directory and its parents.
     public static func locateDataDirectories(environment: [String: String] = ProcessInfo.processInfo.environment,
-                                             executablePath: String = CommandLine.arguments.first ?? "") throws(CatalogError) -> (devices: String, profiles: String) {
+                                             executablePath: String = currentExecutable()) throws(CatalogError) -> (devices: String, profiles: String) {
         var candidates: [String] = []
         if let data = environment["PICOJOULE_DATA"], !data.isEmpty { candidates.append(data) }
         let executable = URL(fileURLWithPath: executablePath).resolvingSymlinksInPath().deletingLastPathComponent()
@@ -130,6 +130,11 @@ extension DeviceCatalog {
     public static func load() throws -> DeviceCatalog {
         let (devices, profiles) = try locateDataDirectories()
         return try DeviceCatalog(devicesDirectory: devices, profilesDirectory: profiles)
+    }
+
+    /// This process's binary: /proc/self/exe, since argv[0] may be a bare name found on PATH.
+    public static func currentExecutable() -> String {
+        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments.first ?? ""
     }
 
     private static func ancestors(of url: URL) -> [URL] {

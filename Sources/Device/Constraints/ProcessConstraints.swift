@@ -89,7 +89,7 @@ public struct ProcessConstraints: Sendable {
             let onNode = allowed.filter { system_numa_node_of_cpu($0) == node }
             if !onNode.isEmpty { allowed = onNode }
         }
-        let chosen = Array(allowed.prefix(wanted))
+        let chosen = Array(physicalCoresFirst(allowed).prefix(wanted))
         if case .failure(let errno) = system_sched_setaffinity(pid: pid, cpus: chosen) {
             return (ConstraintOutcome(name: "cores", requested: requested, applied: false,
                                       detail: "sched_setaffinity to CPUs \(chosen) failed: \(errno)"), allowed)
@@ -100,6 +100,18 @@ public struct ProcessConstraints: Sendable {
                                       detail: "only \(chosen.count) CPUs (\(list)) are available here; the job runs on those"), chosen)
         }
         return (ConstraintOutcome(name: "cores", requested: requested, applied: true, detail: "sched_setaffinity to CPU \(list)"), chosen)
+    }
+
+    /// Orders CPUs so that one hardware thread of each physical core comes before any
+    /// SMT sibling: a 4-core profile should get 4 cores, not 2 cores' 4 threads.
+    static func physicalCoresFirst(_ cpus: [Int]) -> [Int] {
+        let primary = cpus.filter { cpu in
+            let path = "/sys/devices/system/cpu/cpu\(cpu)/topology/thread_siblings_list"
+            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return true }
+            let first = text.split(whereSeparator: { $0 == "," || $0 == "-" }).first.flatMap { Int($0.trimmingWhitespace()) }
+            return first == nil || first == cpu
+        }
+        return primary + cpus.filter { !primary.contains($0) }
     }
 
     private static func applyNUMA(node: Int, pid: Int32) -> ConstraintOutcome {

@@ -43,7 +43,7 @@ public enum WorkerMain {
             emit(.result(result))
             return 0
         case .failure(let error):
-            let refused = error is MemoryFitError || error is IntegerOnlyError
+            let refused = (error as? any WorkerRefusal)?.isRefusal ?? false
             emit(.error(WorkerError(kind: refused ? .refused : .failed, message: String(describing: error))))
             return 1
         }
@@ -64,4 +64,19 @@ public enum WorkerMain {
             }
         }
     }
+}
+
+/// An error that means "this job cannot run under this profile" (it does not fit,
+/// it computes in float under integer-only), reported as `refused` rather than
+/// `failed` so callers do not retry it. JobRunner's error type can conform too.
+public protocol WorkerRefusal: Error {
+    var isRefusal: Bool { get }
+}
+
+extension MemoryFitError: WorkerRefusal {
+    public var isRefusal: Bool { true }
+}
+
+extension IntegerOnlyError: WorkerRefusal {
+    public var isRefusal: Bool { true }
 }
