@@ -35,8 +35,9 @@ struct SoftmaxKernel: Kernel {
                 case .logSoftmax:
                     var sum: Float = 0
                     for k in 0..<n { sum += Foundation.exp(src[k * inner] - m) }
-                    let l = m + Foundation.log(sum)
-                    for k in 0..<n { dst[k * inner] = src[k * inner] - l }
+                    // (x - max) - log(sum), not x - (max + log(sum)): no cancellation at large x.
+                    let l = Foundation.log(sum)
+                    for k in 0..<n { dst[k * inner] = (src[k * inner] - m) - l }
                 }
             }
         }
