@@ -8,8 +8,15 @@ import Testing
 /// semantics more than arithmetic; `RandomWeightTests` checks the arithmetic.
 @Suite("Model zoo (onnx light models, shipped reference outputs)", .serialized)
 struct ZooTests {
-    static let models = ["bvlc_alexnet", "densenet121", "inception_v1", "inception_v2", "resnet50",
-                         "shufflenet", "squeezenet", "vgg19", "zfnet512"]
+    static let allModels = ["bvlc_alexnet", "densenet121", "inception_v1", "inception_v2", "resnet50",
+                            "shufflenet", "squeezenet", "vgg19", "zfnet512"]
+
+    /// All nine, or the comma-separated subset in `$PICOJOULE_CONFORMANCE_MODELS`
+    /// (for quick runs of a debug build, where VGG-19 takes minutes).
+    static let models: [String] = {
+        guard let env = ProcessInfo.processInfo.environment["PICOJOULE_CONFORMANCE_MODELS"], !env.isEmpty else { return allModels }
+        return env.split(separator: ",").map(String.init).filter(allModels.contains)
+    }()
 
     /// onnx's own tolerances for these tests (`onnx/backend/test/case/model/__init__.py`):
     /// rtol 1e-3 (2e-3 for DenseNet-121), atol 1e-7.

@@ -6,20 +6,14 @@ import Runtime
 /// load → optimize (constant and BatchNorm folding) → infer shapes → session, the
 /// pipeline `picojoule run` uses.
 enum Engine {
-    struct Unavailable: Error, CustomStringConvertible {
-        var description: String { "TensorFile.readProto is not in this build yet" }
-    }
-
     static func prepare(modelAt path: String, threads: Int = 1) throws -> ConformanceSession {
-        var graph = try ModelLoader.load(path: path).graph
-        try GraphPasses.optimize(&graph, evaluator: nil)
-        try ShapeInference.infer(&graph)
-        let session = try InferenceSession(graph: graph, options: SessionOptions(threads: threads))
-        return ConformanceSession(session: session, inputNames: graph.inputs.map(\.name), outputNames: graph.outputs.map(\.name))
+        let prepared = try ModelRunner.prepareModel(path: path, options: SessionOptions(threads: threads))
+        return ConformanceSession(session: prepared.session, inputNames: prepared.graph.inputs.map(\.name),
+                                  outputNames: prepared.graph.outputs.map(\.name))
     }
 
     static func readTensorProto(_ path: String) throws -> Tensor {
-        throw Unavailable()
+        try TensorFile.readProto(path: path).tensor
     }
 
     static func readNumpy(_ path: String) throws -> Tensor {
