@@ -105,6 +105,20 @@ private func spin(_ iterations: Int) -> UInt64 {
     }
 }
 
+extension CounterGroupTests {
+    @Test func samplerReadsOnlyTheNodeSubsetPerNode() {
+        let group = CounterGroup(events: PerfEventEncoder.softwareEvents)
+        let sampler = CounterSampler(group: group, nodeCount: 1, nodeEvents: ["task-clock"])
+        sampler.beginRun(); sampler.willRun(node: 0)
+        let sink = spin(1_000_000)
+        sampler.didRun(node: 0, seconds: 0); sampler.endRun()
+        #expect(sink != 0)
+        #expect(sampler.nodeReadings()[0].map(\.event) == ["task-clock"])
+        #expect((sampler.nodeReadings()[0].first?.value ?? 0) > 0)
+        #expect(sampler.runTotals().filter { !$0.event.hasPrefix("rapl") }.count == 4)
+    }
+}
+
 @Suite struct HostProbeTests {
     @Test func probeReportsEveryEventWithAReasonWhenUnavailable() throws {
         let caps = HostProbe.probe()

@@ -91,6 +91,17 @@ public final class CounterGroup: Sendable {
         return failed
     }
 
+    /// Like `readRaw`, for the counters at `indices` only (the per-node subset).
+    @inline(__always)
+    func readRaw(into buffer: UnsafeMutablePointer<UInt64>, indices: [Int]) -> Int? {
+        var failed: Int? = nil
+        for i in indices where system_perf_read(fds[i], into: buffer + 3 * i).isFailure {
+            buffer[3 * i] = 0; buffer[3 * i + 1] = 0; buffer[3 * i + 2] = 0
+            if failed == nil { failed = i }
+        }
+        return failed
+    }
+
     /// Current counts: one reading per requested name, in request order, scaled by
     /// enabled/running time where the kernel multiplexed the counter.
     public func read() -> [CounterReading] {
@@ -100,10 +111,11 @@ public final class CounterGroup: Sendable {
     }
 
     /// Readings from raw deltas laid out as `readRaw` writes them.
-    func readings(deltas raw: [UInt64], divideBy runs: Double = 1) -> [CounterReading] {
+    func readings(deltas raw: [UInt64], divideBy runs: Double = 1, only: Set<Int>? = nil) -> [CounterReading] {
         var result: [CounterReading] = []
         for name in requested {
             if let i = events.firstIndex(where: { $0.name == name }) {
+                if let only, !only.contains(i) { continue }
                 result.append(CounterGroup.scaled(event: name, value: raw[3 * i], enabled: raw[3 * i + 1],
                                                   running: raw[3 * i + 2], divideBy: runs))
             } else if let error = unavailable.first(where: { $0.event == name }) {

@@ -17,11 +17,15 @@ import Runtime
 /// counter per run); per node the sampler only `read()`s each fd before and after
 /// and accumulates the difference, so the per-node cost is 2 × events reads and no
 /// allocation. Node figures are therefore deltas of the same counts the run totals
-/// use. Everything is averaged over the runs recorded since the last `reset()`.
+/// use. On a virtual machine a `read(2)` of a counter costs microseconds; pass
+/// `nodeEvents` to read only a subset per node (run totals still cover every event).
+/// Everything is averaged over the runs recorded since the last `reset()`.
 public final class CounterSampler: NodeObserver {
     public let group: CounterGroup
     public let nodeCount: Int
     public let rapl: RAPLReader
+    /// Indices (into `group.events`) read around every node.
+    private let nodeIndices: [Int]
     private let width: Int
     private let before: UnsafeMutablePointer<UInt64>
     private let after: UnsafeMutablePointer<UInt64>
@@ -37,8 +41,11 @@ public final class CounterSampler: NodeObserver {
     private var readFailures = 0
 
     /// `nodeCount` is the number of executed nodes (the length of `[NodeCounts]`).
-    public init(group: CounterGroup, nodeCount: Int, rapl: RAPLReader = RAPLReader()) {
+    /// `nodeEvents`: the event names read around each node (nil = all that opened;
+    /// `[]` = none, run totals only).
+    public init(group: CounterGroup, nodeCount: Int, nodeEvents: [String]? = nil, rapl: RAPLReader = RAPLReader()) {
         self.group = group; self.nodeCount = nodeCount; self.rapl = rapl
+        nodeIndices = group.events.indices.filter { nodeEvents?.contains(group.events[$0].name) ?? true }
         width = 3 * group.events.count
         func zeroed(_ n: Int) -> UnsafeMutablePointer<UInt64> {
             let p = UnsafeMutablePointer<UInt64>.allocate(capacity: max(n, 1)); p.initialize(repeating: 0, count: max(n, 1)); return p
@@ -92,13 +99,16 @@ public final class CounterSampler: NodeObserver {
     }
 
     public func willRun(node index: Int) {
-        if group.readRaw(into: before) != nil { readFailures += 1 }
+        if group.readRaw(into: before, indices: nodeIndices) != nil { readFailures += 1 }
     }
 
     public func didRun(node index: Int, seconds: Double) {
-        if group.readRaw(into: after) != nil { readFailures += 1 }
+        if group.readRaw(into: after, indices: nodeIndices) != nil { readFailures += 1 }
         guard index >= 0 && index < nodeCount else { return }
-        accumulate(into: nodeTotal + width * index, from: before)
+        let total = nodeTotal + width * index
+        for i in nodeIndices {
+            for j in 3 * i..<3 * i + 3 { total[j] &+= after[j] &- before[j] }
+        }
         nodeSecondsTotal[index] += seconds
     }
 
@@ -112,11 +122,11 @@ public final class CounterSampler: NodeObserver {
         return group.readings(deltas: raw, divideBy: Double(max(runs, 1))) + raplReadings()
     }
 
-    /// Counters per node per inference, same order as `[NodeCounts]`.
+    /// Counters per node per inference, same order as `[NodeCounts]` (the `nodeEvents` subset).
     public func nodeReadings() -> [[CounterReading]] {
         (0..<nodeCount).map { i in
             let raw = Array(UnsafeBufferPointer(start: nodeTotal + width * i, count: width))
-            return group.readings(deltas: raw, divideBy: Double(max(runs, 1)))
+            return group.readings(deltas: raw, divideBy: Double(max(runs, 1)), only: Set(nodeIndices))
         }
     }
 
