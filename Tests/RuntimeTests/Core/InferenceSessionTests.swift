@@ -1,0 +1,130 @@
+import Model
+import Runtime
+import Testing
+
+@Suite struct InferenceSessionTests {
+    let x: [Float] = (0..<8).map { Float($0) - 3 }
+    let w: [Float] = (0..<8).map { Float($0) * 0.5 }
+
+    func expected() -> [Float] { zip(x, w).map { x, w in (x * w + x) + x * w } }
+
+    @Test func runsAGraphAndReturnsItsOutput() throws {
+        let session = try InferenceSession(graph: TestGraphs.floatChain(shape: [2, 4], weights: w), registry: TestKernels.registry)
+        let out = try session.run(["x": Tensor(floats: x, shape: [2, 4])])
+        #expect(out["y"]?.scalars(as: Float.self) == expected())
+        #expect(session.inputs.map(\.name) == ["x"])
+        #expect(session.outputs.map(\.name) == ["y"])
+        // Same answer the second time: the arena is reused, not corrupted.
+        #expect(try session.run(["x": Tensor(floats: x, shape: [2, 4])])["y"]?.scalars(as: Float.self) == expected())
+    }
+
+    @Test func countsBytesAndWorkPerNode() throws {
+        let session = try InferenceSession(graph: TestGraphs.floatChain(shape: [2, 4], weights: w), registry: TestKernels.registry)
+        let counts = session.nodeCounts
+        #expect(counts.map(\.name) == ["mul", "add1", "add2"])
+        #expect(counts.map(\.weightBytesRead) == [32, 0, 0])
+        #expect(counts.map(\.activationBytesRead) == [32, 64, 64])
+        #expect(counts.map(\.bytesWritten) == [32, 32, 32])
+        #expect(counts[0].macs == [.float32: 8])
+        #expect(counts[1].ops == [.float32: 8])
+        #expect(counts[0].inputTypes == [.float32, .float32])
+        let memory = session.memoryPlan
+        // a lives [0, 2] and b [1, 2]: both in the arena, 64-byte aligned.
+        #expect(memory.arenaBytes == 128)
+        #expect(memory.lowerBoundBytes == 64)
+        #expect(memory.weightBytes == 32)
+        #expect(memory.modelWeightBytes == 32)
+        #expect(memory.ioBytes == 64)
+        #expect(memory.scratchBytes == 256)
+        #expect(!session.arenaPlan.doAnyBuffersOverlap(session.arenaBuffers))
+    }
+
+    @Test func packedWeightsReplaceTheConstantsInTheCounts() throws {
+        var graph = TestGraphs.floatChain(shape: [2, 4], weights: w)
+        graph.nodes[0].opType = "PackedMul"
+        let session = try InferenceSession(graph: graph, registry: TestKernels.registry)
+        #expect(session.nodeCounts[0].weightBytesRead == 1000)
+        #expect(session.memoryPlan.weightBytes == 1000)
+        #expect(session.memoryPlan.modelWeightBytes == 32)
+    }
+
+    @Test func callsTheObserverOncePerNodeInOrder() throws {
+        let session = try InferenceSession(graph: TestGraphs.floatChain(shape: [2, 4], weights: w), registry: TestKernels.registry)
+        let observer = RecordingObserver()
+        _ = try session.run(["x": Tensor(floats: x, shape: [2, 4])], observer: observer)
+        #expect(observer.events == ["will 0", "did 0", "will 1", "did 1", "will 2", "did 2"])
+        #expect(observer.seconds.allSatisfy { $0 >= 0 })
+    }
+
+    @Test func writesIntoCallerProvidedOutputs() throws {
+        let session = try InferenceSession(graph: TestGraphs.floatChain(shape: [2, 4], weights: w), registry: TestKernels.registry)
+        let outputs = session.makeOutputTensors()
+        try session.run(["x": Tensor(floats: x, shape: [2, 4])], into: outputs)
+        #expect(outputs["y"]?.scalars(as: Float.self) == expected())
+        #expect(throws: SessionError.outputMismatch(name: "y", expected: TensorType(dtype: .float32, shape: [2, 4]), got: nil)) {
+            try session.run(["x": Tensor(floats: x, shape: [2, 4])], into: [:])
+        }
+    }
+
+    @Test func outputsThatAreInputsOrConstantsAreCopied() throws {
+        var graph = TestGraphs.floatChain(shape: [2, 4], weights: w)
+        graph.outputs += [TestGraphs.info("x", .float32, [2, 4]), TestGraphs.info("w", .float32, [2, 4])]
+        let session = try InferenceSession(graph: graph, registry: TestKernels.registry)
+        let out = try session.run(["x": Tensor(floats: x, shape: [2, 4])])
+        #expect(out["x"]?.scalars(as: Float.self) == x)
+        #expect(out["w"]?.scalars(as: Float.self) == w)
+        #expect(out["y"]?.scalars(as: Float.self) == expected())
+    }
+
+    @Test func rejectsBadInputsWithTypedErrors() throws {
+        let session = try InferenceSession(graph: TestGraphs.floatChain(shape: [2, 4], weights: w), registry: TestKernels.registry)
+        let type = TensorType(dtype: .float32, shape: [2, 4])
+        #expect(throws: SessionError.missingInput(name: "x", expected: type)) { try session.run([:]) }
+        #expect(throws: SessionError.inputDTypeMismatch(name: "x", expected: .float32, got: .int8)) {
+            try session.run(["x": Tensor(dtype: .int8, shape: [2, 4])])
+        }
+        #expect(throws: SessionError.inputShapeMismatch(name: "x", expected: [2, 4], got: [4, 2])) {
+            try session.run(["x": Tensor(floats: x, shape: [4, 2])])
+        }
+        #expect(throws: SessionError.unknownInput(name: "z", known: ["x"])) {
+            try session.run(["x": Tensor(floats: x, shape: [2, 4]), "z": Tensor(floats: x, shape: [2, 4])])
+        }
+        let message = SessionError.inputShapeMismatch(name: "x", expected: [2, 4], got: [4, 2]).description
+        #expect(message.contains("'x'") && message.contains("[2, 4]") && message.contains("[4, 2]"))
+    }
+
+    @Test func refusesUnsupportedOperatorsAndUntypedValues() throws {
+        var graph = TestGraphs.floatChain(shape: [2, 4], weights: w)
+        graph.nodes[1].opType = "Frobnicate"
+        #expect(throws: KernelError.unsupportedOperator(node: "add1", opType: "Frobnicate", domain: "", dtype: .float32)) {
+            try InferenceSession(graph: graph, registry: TestKernels.registry)
+        }
+        var untyped = TestGraphs.floatChain(shape: [2, 4], weights: w)
+        untyped.valueTypes["b"] = nil
+        #expect(throws: SessionError.missingValueType(name: "b", node: "add1")) {
+            try InferenceSession(graph: untyped, registry: TestKernels.registry)
+        }
+        var dangling = TestGraphs.floatChain(shape: [2, 4], weights: w)
+        dangling.nodes[2].inputs[1] = "nowhere"
+        #expect(throws: SessionError.undefinedValue(name: "nowhere", node: "add2")) {
+            try InferenceSession(graph: dangling, registry: TestKernels.registry)
+        }
+    }
+
+    @Test func oneAndFourThreadsAgree() throws {
+        let shape = [64, 1000]
+        let n = 64_000
+        var generator = SplitMix64(seed: 7)
+        let weights = (0..<n).map { _ in generator.nextUnitFloat() }
+        let input = Tensor(floats: (0..<n).map { _ in generator.nextUnitFloat() }, shape: shape)
+        let graph = TestGraphs.floatChain(shape: shape, weights: weights)
+        let one = try InferenceSession(graph: graph, options: SessionOptions(threads: 1), registry: TestKernels.registry)
+        let four = try InferenceSession(graph: graph, options: SessionOptions(threads: 4), registry: TestKernels.registry)
+        #expect(four.threadCount == 4)
+        let a = try one.run(["x": input])["y"]!.scalars(as: Float.self)
+        for _ in 0..<5 {
+            let b = try four.run(["x": input])["y"]!.scalars(as: Float.self)
+            #expect(a == b)
+        }
+    }
+}
