@@ -57,6 +57,13 @@ public struct PicojouleClient: Sendable {
         return list.results
     }
     public func result(_ id: Int64) async throws -> ResultDetail { try await get("/v1/results/\(id)") }
+    /// Only the headline figures of a result: decoding them does not depend on the
+    /// full result schema, so a client works against an older or newer daemon.
+    public func resultSummary(_ id: Int64) async throws -> ResultSummary {
+        struct SummaryOnly: Decodable { var summary: ResultSummary }
+        let detail: SummaryOnly = try await get("/v1/results/\(id)")
+        return detail.summary
+    }
     public func setBaseline(_ id: Int64) async throws -> BaselineMark { try decode(try await raw(.POST, "/v1/results/\(id)/baseline")) }
     public func gate(_ request: GateRequest) async throws -> GateReport { try await send(.POST, "/v1/gate", request) }
     public func metrics() async throws -> String { String(decoding: try await raw(.GET, "/metrics").body, as: UTF8.self) }

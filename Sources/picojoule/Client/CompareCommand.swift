@@ -31,7 +31,7 @@ struct CompareCommand: AsyncParsableCommand {
                         let job = try await client.submit(JobRequest(model: reference, profile: profile))
                         let final = try await JobFollower(client: client, showProgress: !options.json && isatty(2) == 1)
                             .wait(for: job.id, label: "\(label) on \(profile)")
-                        if let id = final.resultID { summary = try await client.result(id).summary }
+                        if let id = final.resultID { summary = try await client.resultSummary(id) }
                     }
                     rows.append(.init(model: label, profile: profile, result: summary))
                 }

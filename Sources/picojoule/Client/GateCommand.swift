@@ -49,7 +49,7 @@ struct GateCommand: AsyncParsableCommand {
                         guard final.state == .succeeded, let id = final.resultID else {
                             throw ClientError.input("job \(final.id) \(final.state.rawValue): \(final.error ?? "")")
                         }
-                        latest = try await client.result(id).summary
+                        latest = try await client.resultSummary(id)
                     }
                     guard let result = latest else { throw ClientError.input("no stored result; run picojoule profile first") }
                     reports.append(try await client.gate(GateRequest(result: result.id, budgets: entry.budgets.isEmpty ? nil : entry.budgets,

@@ -48,7 +48,7 @@ struct ProfileCommand: AsyncParsableCommand {
                 let final = try await follower.wait(for: job.status.id, label: "\(job.label) on \(job.profile)")
                 finals.append(final)
                 var summary: ResultSummary?
-                if let id = final.resultID { summary = try await client.result(id).summary }
+                if let id = final.resultID { summary = try await client.resultSummary(id) }
                 rows.append(.init(model: job.label, profile: job.profile, result: summary))
                 if final.state != .succeeded { printError("picojoule: job \(final.id) (\(job.label) on \(job.profile)) \(final.state.rawValue): \(final.error ?? "")") }
             }
