@@ -1,4 +1,5 @@
 import Device
+import Foundation
 import Glibc
 
 /// Why a job run through a worker process produced no result, with the cause
@@ -68,8 +69,13 @@ public enum WorkerFailure: Error, Sendable, CustomStringConvertible {
     /// exception), else its last lines: a crash backtrace ends in register dumps.
     private static func tail(_ stderr: String) -> String {
         let lines = stderr.split(separator: "\n")
-        let markers = ["fatal error", "error:", "allocate", "memoryerror", "program crashed", "precondition", "exception"]
-        let key = lines.filter { line in markers.contains { line.lowercased().contains($0) } }
+        // Matched at the line's start: a crash report's register dump repeats memory
+        // as text ("...Fatal error: fai") in the middle of its lines.
+        let markers = ["fatal error", "error", "*** program crashed", "memoryerror", "terminate called", "precondition"]
+        let key = lines.filter { line in
+            let text = line.trimmingCharacters(in: .whitespaces).lowercased()
+            return markers.contains { text.hasPrefix($0) }
+        }
         let shown = key.isEmpty ? Array(lines.suffix(5)) : Array(key.prefix(3))
         return shown.isEmpty ? "" : "; its stderr says: " + shown.joined(separator: " | ")
     }
