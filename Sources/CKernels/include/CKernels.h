@@ -15,4 +15,110 @@
 /// 1 when the AVX2 paths were compiled in.
 static inline int ck_have_avx2(void) { return CK_HAVE_AVX2; }
 
+// ---------------------------------------------------------------------------
+// Exact integer GEMM (Runtime/Kernels/Quantized/IntegerGEMM.swift).
+//
+// Operands are int8/uint8 widened to int16 with their zero point already subtracted
+// (values in -255...255), packed so that one int32 word holds the int16 pair of two
+// consecutive depths (low half = even depth). vpmaddwd multiplies the pairs and adds
+// the two products into int32: |2 * 255 * 255| < 2^31, so nothing saturates or wraps,
+// unlike vpmaddubsw, whose int16 pair sums overflow for full-range u8 x s8 operands.
+//
+// Panels: A (row operand) has kpairs x 6 words, word [p * 6 + r] = rows r's depths
+// (2p, 2p+1). B (column operand) has kpairs x 16 words, word [p * 16 + q] = column q's
+// depths (2p, 2p+1). Padding rows, columns and the odd last depth are zeros.
+// ---------------------------------------------------------------------------
+
+/// Rows and columns of the register tile.
+#define CK_GEMM_MR 6
+#define CK_GEMM_NR 16
+
+/// c[i * ldc + j] = sum over depth of A(i, d) * B(d, j) for i < mr, j < nr: the full
+/// 6x16 tile is computed from zero-padded panels and only the mr x nr part stored.
+static inline void ck_gemm_i16_6x16(long kpairs, const int32_t *a, const int32_t *b,
+                                    int32_t *c, long ldc, int mr, int nr) {
+#if CK_HAVE_AVX2
+    __m256i c00 = _mm256_setzero_si256(), c01 = _mm256_setzero_si256();
+    __m256i c10 = _mm256_setzero_si256(), c11 = _mm256_setzero_si256();
+    __m256i c20 = _mm256_setzero_si256(), c21 = _mm256_setzero_si256();
+    __m256i c30 = _mm256_setzero_si256(), c31 = _mm256_setzero_si256();
+    __m256i c40 = _mm256_setzero_si256(), c41 = _mm256_setzero_si256();
+    __m256i c50 = _mm256_setzero_si256(), c51 = _mm256_setzero_si256();
+    for (long p = 0; p < kpairs; p++) {
+        const __m256i b0 = _mm256_loadu_si256((const __m256i *)b);
+        const __m256i b1 = _mm256_loadu_si256((const __m256i *)(b + 8));
+        __m256i x;
+        x = _mm256_set1_epi32(a[0]);
+        c00 = _mm256_add_epi32(c00, _mm256_madd_epi16(x, b0)); c01 = _mm256_add_epi32(c01, _mm256_madd_epi16(x, b1));
+        x = _mm256_set1_epi32(a[1]);
+        c10 = _mm256_add_epi32(c10, _mm256_madd_epi16(x, b0)); c11 = _mm256_add_epi32(c11, _mm256_madd_epi16(x, b1));
+        x = _mm256_set1_epi32(a[2]);
+        c20 = _mm256_add_epi32(c20, _mm256_madd_epi16(x, b0)); c21 = _mm256_add_epi32(c21, _mm256_madd_epi16(x, b1));
+        x = _mm256_set1_epi32(a[3]);
+        c30 = _mm256_add_epi32(c30, _mm256_madd_epi16(x, b0)); c31 = _mm256_add_epi32(c31, _mm256_madd_epi16(x, b1));
+        x = _mm256_set1_epi32(a[4]);
+        c40 = _mm256_add_epi32(c40, _mm256_madd_epi16(x, b0)); c41 = _mm256_add_epi32(c41, _mm256_madd_epi16(x, b1));
+        x = _mm256_set1_epi32(a[5]);
+        c50 = _mm256_add_epi32(c50, _mm256_madd_epi16(x, b0)); c51 = _mm256_add_epi32(c51, _mm256_madd_epi16(x, b1));
+        a += CK_GEMM_MR;
+        b += CK_GEMM_NR;
+    }
+    if (mr == CK_GEMM_MR && nr == CK_GEMM_NR) {
+        _mm256_storeu_si256((__m256i *)(c + 0 * ldc), c00); _mm256_storeu_si256((__m256i *)(c + 0 * ldc + 8), c01);
+        _mm256_storeu_si256((__m256i *)(c + 1 * ldc), c10); _mm256_storeu_si256((__m256i *)(c + 1 * ldc + 8), c11);
+        _mm256_storeu_si256((__m256i *)(c + 2 * ldc), c20); _mm256_storeu_si256((__m256i *)(c + 2 * ldc + 8), c21);
+        _mm256_storeu_si256((__m256i *)(c + 3 * ldc), c30); _mm256_storeu_si256((__m256i *)(c + 3 * ldc + 8), c31);
+        _mm256_storeu_si256((__m256i *)(c + 4 * ldc), c40); _mm256_storeu_si256((__m256i *)(c + 4 * ldc + 8), c41);
+        _mm256_storeu_si256((__m256i *)(c + 5 * ldc), c50); _mm256_storeu_si256((__m256i *)(c + 5 * ldc + 8), c51);
+        return;
+    }
+    int32_t t[CK_GEMM_MR * CK_GEMM_NR];
+    _mm256_storeu_si256((__m256i *)(t + 0), c00); _mm256_storeu_si256((__m256i *)(t + 8), c01);
+    _mm256_storeu_si256((__m256i *)(t + 16), c10); _mm256_storeu_si256((__m256i *)(t + 24), c11);
+    _mm256_storeu_si256((__m256i *)(t + 32), c20); _mm256_storeu_si256((__m256i *)(t + 40), c21);
+    _mm256_storeu_si256((__m256i *)(t + 48), c30); _mm256_storeu_si256((__m256i *)(t + 56), c31);
+    _mm256_storeu_si256((__m256i *)(t + 64), c40); _mm256_storeu_si256((__m256i *)(t + 72), c41);
+    _mm256_storeu_si256((__m256i *)(t + 80), c50); _mm256_storeu_si256((__m256i *)(t + 88), c51);
+    for (int i = 0; i < mr; i++)
+        for (int j = 0; j < nr; j++) c[i * ldc + j] = t[i * CK_GEMM_NR + j];
+#else
+    int32_t t[CK_GEMM_MR * CK_GEMM_NR] = {0};
+    for (long p = 0; p < kpairs; p++) {
+        for (int i = 0; i < CK_GEMM_MR; i++) {
+            const int32_t aw = a[p * CK_GEMM_MR + i];
+            const int32_t a0 = (int16_t)(aw & 0xFFFF), a1 = (int16_t)((uint32_t)aw >> 16);
+            for (int j = 0; j < CK_GEMM_NR; j++) {
+                const int32_t bw = b[p * CK_GEMM_NR + j];
+                const int32_t b0 = (int16_t)(bw & 0xFFFF), b1 = (int16_t)((uint32_t)bw >> 16);
+                t[i * CK_GEMM_NR + j] += a0 * b0 + a1 * b1;
+            }
+        }
+    }
+    for (int i = 0; i < mr; i++)
+        for (int j = 0; j < nr; j++) c[i * ldc + j] = t[i * CK_GEMM_NR + j];
+#endif
+}
+
+/// Packs 16 columns of two depth rows into one B panel step: dst[q] = (r0[q] - zp,
+/// r1[q] - zp) as an int16 pair, for uint8 sources (`is_signed` = 0) or int8 ones.
+static inline void ck_pack_pair16_8bit(const void *r0, const void *r1, int is_signed, int16_t zp, int32_t *dst) {
+#if CK_HAVE_AVX2
+    const __m128i x0 = _mm_loadu_si128((const __m128i *)r0), x1 = _mm_loadu_si128((const __m128i *)r1);
+    const __m256i z = _mm256_set1_epi16(zp);
+    const __m256i w0 = _mm256_sub_epi16(is_signed ? _mm256_cvtepi8_epi16(x0) : _mm256_cvtepu8_epi16(x0), z);
+    const __m256i w1 = _mm256_sub_epi16(is_signed ? _mm256_cvtepi8_epi16(x1) : _mm256_cvtepu8_epi16(x1), z);
+    // unpack interleaves within 128-bit lanes: lo = columns 0-3 | 8-11, hi = 4-7 | 12-15.
+    const __m256i lo = _mm256_unpacklo_epi16(w0, w1), hi = _mm256_unpackhi_epi16(w0, w1);
+    _mm256_storeu_si256((__m256i *)dst, _mm256_permute2x128_si256(lo, hi, 0x20));
+    _mm256_storeu_si256((__m256i *)(dst + 8), _mm256_permute2x128_si256(lo, hi, 0x31));
+#else
+    for (int q = 0; q < 16; q++) {
+        const int v0 = is_signed ? ((const int8_t *)r0)[q] : ((const uint8_t *)r0)[q];
+        const int v1 = is_signed ? ((const int8_t *)r1)[q] : ((const uint8_t *)r1)[q];
+        const uint16_t l = (uint16_t)(int16_t)(v0 - zp), h = (uint16_t)(int16_t)(v1 - zp);
+        dst[q] = (int32_t)((uint32_t)l | ((uint32_t)h << 16));
+    }
+#endif
+}
+
 #endif

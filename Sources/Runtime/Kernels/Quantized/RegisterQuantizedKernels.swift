@@ -1,1 +1,3 @@
-func registerQuantizedKernels(_ registry: inout KernelRegistry) {}
+func registerQuantizedKernels(_ registry: inout KernelRegistry) {
+    registerIntegerLinearKernels(&registry)
+}
