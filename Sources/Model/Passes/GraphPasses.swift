@@ -1,5 +1,6 @@
 /// Graph rewrites run once after loading: constant folding, Conv+BatchNormalization
-/// folding, Identity/Dropout removal and dead-node removal, then shape inference again.
+/// folding, QDQ fusion (DQ → op → Q to integer operators), Identity/Dropout removal
+/// and dead-node removal, then shape inference again.
 public enum GraphPasses {
     /// Limits for the passes.
     public struct Options: Sendable {
@@ -20,6 +21,7 @@ public enum GraphPasses {
         try ShapeInference.infer(&graph)
         try ConstantFolding.run(&graph, evaluator: evaluator, maxBytes: options.maxFoldedBytes)
         try BatchNormFolding.run(&graph)
+        QDQFusion.run(&graph)
         IdentityRemoval.run(&graph)
         DeadNodeRemoval.run(&graph)
         graph.valueTypes = [:]

@@ -1,3 +1,4 @@
 func registerQuantizedKernels(_ registry: inout KernelRegistry) {
+    registerQuantizationKernels(&registry)
     registerIntegerLinearKernels(&registry)
 }

@@ -17,6 +17,20 @@ extension UInt8: CastElement {
     init(castFrom d: Double) { self = d.isNaN ? 0 : UInt8(Swift.max(0, Swift.min(255, d.rounded(.towardZero)))) }
 }
 
+extension Float16: CastElement { var castValue: Double { Double(self) }; init(castFrom d: Double) { self = Float16(d) } }
+extension Int16: CastElement { var castValue: Double { Double(self) }; init(castFrom d: Double) { self = saturatingInteger(d) } }
+extension UInt16: CastElement { var castValue: Double { Double(self) }; init(castFrom d: Double) { self = saturatingInteger(d) } }
+extension UInt32: CastElement { var castValue: Double { Double(self) }; init(castFrom d: Double) { self = saturatingInteger(d) } }
+extension UInt64: CastElement { var castValue: Double { Double(self) }; init(castFrom d: Double) { self = saturatingInteger(d) } }
+
+/// `d` truncated toward zero and saturated to `T`'s range; NaN gives 0.
+private func saturatingInteger<T: FixedWidthInteger>(_ d: Double) -> T {
+    if d.isNaN { return 0 }
+    if d >= Double(T.max) { return T.max }
+    if d <= Double(T.min) { return T.min }
+    return T(d.rounded(.towardZero))
+}
+
 /// ONNX bool: one byte, 0 or 1; any non-zero value casts to true.
 struct BoolByte: CastElement {
     var raw: UInt8
@@ -54,6 +68,11 @@ private func castElementType(_ d: DType) -> (any CastElement.Type)? {
     case .int8: Int8.self
     case .uint8: UInt8.self
     case .bool: BoolByte.self
+    case .float16: Float16.self
+    case .int16: Int16.self
+    case .uint16: UInt16.self
+    case .uint32: UInt32.self
+    case .uint64: UInt64.self
     default: nil
     }
 }
@@ -86,5 +105,6 @@ let castFactory: KernelFactory = { sig in
 
 /// Registers Cast for the dtypes it converts between.
 func registerCastOperator(_ r: inout KernelRegistry) {
-    r.register("Cast", dtypes: [.float32, .float64, .int64, .int32, .int8, .uint8, .bool], castFactory)
+    r.register("Cast", dtypes: [.float32, .float64, .float16, .int64, .int32, .int16, .int8, .uint64, .uint32, .uint16, .uint8, .bool],
+               castFactory)
 }
