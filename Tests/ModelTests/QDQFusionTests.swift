@@ -79,7 +79,8 @@ struct QDQGraphBuilder {
         let mm = b.qdq(b.op("MatMul", [flat, w2]), 0.04, 128)
         let w3 = b.dq(b.constant(Tensor(dtype: .int8, shape: [3, 6], values: (0..<18).map { Int8($0 % 7 - 3) })), [0.1, 0.05, 0.2], [0, 0, 0], .int8, axis: 0)
         let gemm = b.op("Gemm", [mm, w3, b.constant(Tensor(floats: [0.1, -0.2, 0.304], shape: [3]))], ["transB": .int(1)])
-        let y = b.qdq(gemm, 0.05, 128)
+        let logits = b.qdq(gemm, 0.05, 128)
+        let y = b.qdq(b.op("Softmax", [logits]), 1.0 / 256, 0)
         return (try b.graph(input: "x", shape: [1, 3, 8, 8], output: y), b)
     }
 
@@ -87,7 +88,7 @@ struct QDQGraphBuilder {
         var (g, _) = try Self.chain()
         try GraphPasses.optimize(&g, evaluator: nil)
         #expect(g.nodes.map(\.opType) == ["QuantizeLinear", "QLinearConv", "Clip", "MaxPool", "QLinearAdd", "QLinearMul", "QLinearConcat",
-                                          "QLinearAveragePool", "QLinearGlobalAveragePool", "Reshape", "QLinearMatMul", "QGemm", "DequantizeLinear"])
+                                          "QLinearAveragePool", "QLinearGlobalAveragePool", "Reshape", "QLinearMatMul", "QGemm", "QLinearSoftmax", "DequantizeLinear"])
         let conv = try #require(g.nodes.first { $0.opType == "QLinearConv" })
         #expect(conv.inputs.count == 9)
         let bias = try #require(g.initializers[conv.inputs[8]])
@@ -99,6 +100,28 @@ struct QDQGraphBuilder {
         // beta/alpha · C / (a_scale · b_scale[n]) with a_scale 0.04.
         #expect(c.scalars(as: Int32.self) == [25, -100, 38])
         #expect(g.valueTypes[g.nodes[10].outputs[0]]?.dtype == .uint8)
+        let softmax = try #require(g.nodes.first { $0.opType == "QLinearSoftmax" })
+        #expect(softmax.domain == "com.microsoft")
+        if case .int(let opset)? = softmax.attributes["opset"], case .int(let axis)? = softmax.attributes["axis"] {
+            #expect(opset == 17 && axis == -1)
+        } else {
+            Issue.record("QLinearSoftmax lacks its opset/axis attributes")
+        }
+    }
+
+    @Test func absorbsAReluBetweenTheOpAndItsQuantize() throws {
+        var b = QDQGraphBuilder()
+        let x = b.qdq("x", 0.02, 128)
+        let w = b.dq(b.constant(Tensor(dtype: .int8, shape: [2, 3, 1, 1], values: [Int8(1), -2, 3, 4, -5, 6])), [0.1], [0], .int8)
+        let conv = b.op("Conv", [x, w])
+        let relu = b.op("Relu", [conv])
+        let y = b.dq(b.q(relu, 0.05, 3), [0.05], [3])
+        var g = try b.graph(input: "x", shape: [1, 3, 2, 2], output: y)
+        try GraphPasses.optimize(&g, evaluator: nil)
+        #expect(g.nodes.map(\.opType) == ["QuantizeLinear", "QLinearConv", "Clip", "DequantizeLinear"])
+        let clip = g.nodes[2]
+        #expect(clip.inputs[0] == g.nodes[1].outputs[0] && g.initializers[clip.inputs[1]]?.integers() == [3])
+        #expect(g.valueTypes[clip.outputs[0]]?.dtype == .uint8)
     }
 
     @Test func leavesSharedOrRuntimeParametersAlone() throws {

@@ -7,9 +7,11 @@
 /// | DQ(x), DQ(w const)[, DQ(b int32) or float b] → Conv → Q | QLinearConv (bias requantized to x_scale·w_scale) |
 /// | DQ(a), DQ(b) → MatMul → Q | QLinearMatMul |
 /// | DQ(a), DQ(b)[, C] → Gemm → Q | com.microsoft QGemm (C as int32 at alpha/beta·a_scale·b_scale) |
-/// | DQ, DQ → Add / Mul → Q | com.microsoft QLinearAdd / QLinearMul |
+/// | DQ, DQ → Add (or 2-input Sum) / Mul → Q | com.microsoft QLinearAdd / QLinearMul |
+/// | Conv / MatMul / Gemm / Add / Sum / Mul → Relu → Q | the fused op, then Clip(y_q, min = zero point) |
 /// | DQs → Concat → Q | com.microsoft QLinearConcat |
 /// | DQ → GlobalAveragePool / AveragePool → Q | com.microsoft QLinearGlobalAveragePool / QLinearAveragePool |
+/// | DQ → Softmax → Q | com.microsoft QLinearSoftmax |
 /// | DQ → MaxPool / Reshape / Flatten / Transpose / Squeeze / Unsqueeze → Q, equal parameters | the op on the integers |
 /// | DQ → Relu → Q, equal parameters | Clip(x_q, min = zero point) |
 ///
@@ -36,6 +38,8 @@ enum QDQFusion {
     }
 
     static let commuting: Set<String> = ["MaxPool", "Reshape", "Flatten", "Transpose", "Squeeze", "Unsqueeze"]
+    /// Ops whose fused form may absorb a following Relu (as a Clip on the integers).
+    static let reluFollowable: Set<String> = ["Conv", "MatMul", "Gemm", "Add", "Sum", "Mul"]
 
     static func run(_ graph: inout Graph) {
         var consumers: [String: Int] = [:]
@@ -50,11 +54,26 @@ enum QDQFusion {
         var removed = Set<Int>()
         for (index, node) in graph.nodes.enumerated() where node.domain.isEmpty {
             guard let out = node.outputs.first, node.outputs.filter({ !$0.isEmpty }).count == 1,
-                  consumers[out] == 1, !graphOutputs.contains(out),
-                  let qIndex = consumerOf[out], isQuantize(graph.nodes[qIndex]),
-                  let y = parameters(graph.nodes[qIndex], graph: graph), y.isPerTensor,
+                  consumers[out] == 1, !graphOutputs.contains(out), var qIndex = consumerOf[out] else { continue }
+            // op → Relu → Q: quantization is monotonic and maps 0 to the zero point, so the
+            // Relu becomes Clip(y_q, min = zero point) after the fused op.
+            var reluIndex: Int?
+            let relu = graph.nodes[qIndex]
+            if reluFollowable.contains(node.opType), relu.opType == "Relu", relu.domain.isEmpty, let r = relu.outputs.first,
+               consumers[r] == 1, !graphOutputs.contains(r), let next = consumerOf[r] {
+                reluIndex = qIndex
+                qIndex = next
+            }
+            guard isQuantize(graph.nodes[qIndex]), let y = parameters(graph.nodes[qIndex], graph: graph), y.isPerTensor,
                   y.dtype == .int8 || y.dtype == .uint8 else { continue }
-            let q = graph.nodes[qIndex]
+            var q = graph.nodes[qIndex]
+            var clip: Node?
+            if let reluIndex {
+                let mid = BatchNormFolding.fresh("\(out).quantized", graph)
+                graph.valueTypes[mid] = graph.valueTypes[q.outputs[0]]
+                clip = Node(name: graph.nodes[reluIndex].name, opType: "Clip", inputs: [mid, names(y, &graph)[1]], outputs: q.outputs)
+                q.outputs = [mid]
+            }
             /// The DQ parameters of input i, when it comes from a DequantizeLinear with constant parameters.
             func dq(_ i: Int) -> (input: String, p: Parameters)? {
                 guard i < node.inputs.count, let pi = producer[node.inputs[i]], isDequantize(graph.nodes[pi]),
@@ -66,7 +85,7 @@ enum QDQFusion {
             var fused: Node?
             switch node.opType {
             case "Conv":
-                fused = fuseConv(node, dq(0), dq(1), y: y, graph: &graph, producer: producer)
+                fused = fuseConv(node, dq(0), dq(1), y: y, outputs: q.outputs, graph: &graph, producer: producer)
             case "MatMul":
                 if let a = dq(0), let b = dq(1), a.p.isPerTensor, perColumn(b.p, graph.valueTypes[b.input]) {
                     fused = Node(name: node.name, opType: "QLinearMatMul",
@@ -74,10 +93,10 @@ enum QDQFusion {
                                  outputs: q.outputs)
                 }
             case "Gemm":
-                fused = fuseGemm(node, dq(0), dq(1), y: y, graph: &graph, producer: producer)
-            case "Add", "Mul":
+                fused = fuseGemm(node, dq(0), dq(1), y: y, outputs: q.outputs, graph: &graph, producer: producer)
+            case "Add", "Mul", "Sum":
                 if node.inputs.count == 2, let a = dq(0), let b = dq(1), a.p.isPerTensor, b.p.isPerTensor, a.p.dtype == y.dtype, b.p.dtype == y.dtype {
-                    fused = Node(name: node.name, opType: "QLinear\(node.opType)", domain: "com.microsoft",
+                    fused = Node(name: node.name, opType: node.opType == "Mul" ? "QLinearMul" : "QLinearAdd", domain: "com.microsoft",
                                  inputs: [a.input] + names(a.p, &graph) + [b.input] + names(b.p, &graph) + names(y, &graph),
                                  outputs: q.outputs)
                 }
@@ -98,6 +117,14 @@ enum QDQFusion {
                     fused = Node(name: node.name, opType: "QLinear\(node.opType)", domain: "com.microsoft",
                                  inputs: [x.input] + names(x.p, &graph) + names(y, &graph), outputs: q.outputs, attributes: attributes)
                 }
+            case "Softmax":
+                if let x = dq(0), x.p.isPerTensor, x.p.dtype == y.dtype {
+                    // QLinearSoftmax's `opset` says which Softmax semantics (flattening before 13) the axis has.
+                    let axis = node.attributes["axis"] ?? .int(graph.opset < 13 ? 1 : -1)
+                    fused = Node(name: node.name, opType: "QLinearSoftmax", domain: "com.microsoft",
+                                 inputs: [x.input] + names(x.p, &graph) + names(y, &graph), outputs: q.outputs,
+                                 attributes: ["axis": axis, "opset": .int(graph.opset)])
+                }
             case "Relu":
                 if let x = dq(0), x.p.isPerTensor, x.p.sameValues(as: y) {
                     let zp = names(y, &graph)[1]
@@ -114,6 +141,10 @@ enum QDQFusion {
             guard let fused else { continue }
             replaced[index] = fused
             removed.insert(qIndex)
+            if let reluIndex, let clip {
+                // The Clip takes the Relu's place: after the fused op, before the Q's consumers.
+                replaced[reluIndex] = clip
+            }
         }
         guard !replaced.isEmpty else { return }
         if replaced.values.contains(where: { $0.domain == "com.microsoft" }), graph.opsets["com.microsoft"] == nil {
@@ -188,7 +219,7 @@ enum QDQFusion {
     }
 
     static func fuseConv(_ node: Node, _ x: (input: String, p: Parameters)?, _ w: (input: String, p: Parameters)?, y: Parameters,
-                         graph: inout Graph, producer: [String: Int]) -> Node? {
+                         outputs: [String], graph: inout Graph, producer: [String: Int]) -> Node? {
         guard let x, let w, x.p.isPerTensor, graph.initializers[w.input] != nil,
               let wType = graph.valueTypes[w.input], !wType.shape.isEmpty else { return nil }
         let channels = wType.shape[0]
@@ -199,12 +230,11 @@ enum QDQFusion {
             let scales = (0..<channels).map { Double(x.p.scale[0]) * Double(w.p.scale[w.p.isPerTensor ? 0 : $0]) }
             inputs.append(int32Bias(bias, scales: scales, graph: &graph, base: node.name))
         }
-        return Node(name: node.name, opType: "QLinearConv", inputs: inputs, outputs: [], attributes: node.attributes)
-            .with(outputs: outputsOfQuantize(node, graph: graph))
+        return Node(name: node.name, opType: "QLinearConv", inputs: inputs, outputs: outputs, attributes: node.attributes)
     }
 
     static func fuseGemm(_ node: Node, _ a: (input: String, p: Parameters)?, _ b: (input: String, p: Parameters)?, y: Parameters,
-                         graph: inout Graph, producer: [String: Int]) -> Node? {
+                         outputs: [String], graph: inout Graph, producer: [String: Int]) -> Node? {
         guard let a, let b, a.p.isPerTensor, let bType = graph.valueTypes[b.input], bType.shape.count == 2 else { return nil }
         var alpha: Float = 1, beta: Float = 1, transB = 0
         if case .float(let v)? = node.attributes["alpha"] { alpha = v }
@@ -228,15 +258,6 @@ enum QDQFusion {
         attributes["transA"] = node.attributes["transA"]
         attributes["transB"] = node.attributes["transB"]
         return Node(name: node.name, opType: "QGemm", domain: "com.microsoft", inputs: inputs,
-                    outputs: outputsOfQuantize(node, graph: graph), attributes: attributes)
+                    outputs: outputs, attributes: attributes)
     }
-
-    /// The outputs of the Q node that consumes `node`'s output.
-    static func outputsOfQuantize(_ node: Node, graph: Graph) -> [String] {
-        graph.nodes.first(where: { isQuantize($0) && $0.inputs.first == node.outputs[0] })?.outputs ?? node.outputs
-    }
-}
-
-extension Node {
-    fileprivate func with(outputs: [String]) -> Node { var n = self; n.outputs = outputs; return n }
 }

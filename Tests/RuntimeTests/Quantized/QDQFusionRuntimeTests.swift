@@ -61,7 +61,9 @@ struct QDQRuntimeGraph {
         let pool = b.qdq(b.op("MaxPool", [relu], ["kernel_shape": .ints([2, 2]), "strides": .ints([2, 2])]), 0.04, 128)
         let c = b.dq(b.constant(quantizedTensor(activations, rng.ints(8, b.zero(0), b.zero(255)), shape: [1, 8, 1, 1])), [0.01], [b.zero(100)], activations)
         let add = b.qdq(b.op("Add", [pool, c]), 0.05, 110)
-        let mul = b.qdq(b.op("Mul", [add, pool]), 0.05, 100)
+        // A residual block as ONNX-zoo ResNets write it: Sum → Relu → Q.
+        let res = b.qdq(b.op("Relu", [b.op("Sum", [add, pool])]), 0.05, 100)
+        let mul = b.qdq(b.op("Mul", [res, pool]), 0.05, 100)
         let cat = b.qdq(b.op("Concat", [mul, add], ["axis": .int(1)]), 0.05, 105)
         let avg = b.qdq(b.op("AveragePool", [cat], ["kernel_shape": .ints([3, 3]), "pads": .ints([1, 1, 1, 1]), "count_include_pad": .int(0)]), 0.04, 100)
         let gap = b.qdq(b.op("GlobalAveragePool", [avg]), 0.03, 90)
@@ -70,7 +72,7 @@ struct QDQRuntimeGraph {
         let mm = b.qdq(b.op("MatMul", [flat, w2]), 0.03, 128)
         let w3 = b.dq(b.constant(quantizedTensor(.int8, rng.ints(5 * 12, -127, 127), shape: [5, 12])), rng.floats(5, 0.004, 0.01), [0, 0, 0, 0, 0], .int8, axis: 0)
         let gemm = b.op("Gemm", [mm, w3, b.constant(Tensor(floats: rng.floats(5, -0.2, 0.2), shape: [5]))], ["transB": .int(1)])
-        let logits = b.qdq(gemm, 0.02, 128)
+        let logits = b.qdq(b.op("Softmax", [b.qdq(gemm, 0.02, 128)]), 1.0 / 256, 0)
         var g = Graph(name: "qdq-chain", nodes: b.nodes, initializers: b.initializers,
                       inputs: [ValueInfo(name: "x", declaredShape: [.fixed(1), .fixed(3), .fixed(12), .fixed(12)], type: TensorType(dtype: .float32, shape: [1, 3, 12, 12]))],
                       outputs: [ValueInfo(name: avg, declaredShape: [], type: TensorType(dtype: .float32, shape: [])),
@@ -90,9 +92,9 @@ struct QDQFusionRuntimeTests {
         let unfused = try QDQRuntimeGraph.chain(activations: activations, seed: 77)
         var fused = unfused
         try GraphPasses.optimize(&fused, evaluator: KernelConstantEvaluator())
-        #expect(fused.nodes.map(\.opType) == ["QuantizeLinear", "QLinearConv", "Clip", "MaxPool", "QLinearAdd", "QLinearMul", "QLinearConcat",
+        #expect(fused.nodes.map(\.opType) == ["QuantizeLinear", "QLinearConv", "Clip", "MaxPool", "QLinearAdd", "QLinearAdd", "Clip", "QLinearMul", "QLinearConcat",
                                               "QLinearAveragePool", "DequantizeLinear", "QLinearGlobalAveragePool", "Flatten", "QLinearMatMul",
-                                              "QGemm", "DequantizeLinear"])
+                                              "QGemm", "QLinearSoftmax", "DequantizeLinear"])
         #expect(throws: SessionError.self) { _ = try InferenceSession(graph: unfused, options: Self.integerOnly) }
         let session = try InferenceSession(graph: fused, options: Self.integerOnly)
         let floatNodes = session.nodeCounts.filter { $0.computeType.isFloatingPoint }.map(\.opType)
@@ -101,7 +103,7 @@ struct QDQFusionRuntimeTests {
         var generator = SplitMix64(seed: 5)
         let x = RandomInputs.make(TensorType(dtype: .float32, shape: [1, 3, 12, 12]), using: &generator)
         let got = try session.run(["x": x]), expected = try reference.run(["x": x])
-        for (output, step) in zip(unfused.outputs.map(\.name), [Float(0.04), 0.02]) {
+        for (output, step) in zip(unfused.outputs.map(\.name), [Float(0.04), Float(1) / 256]) {
             let g = got[output]!.scalars(as: Float.self), e = expected[output]!.scalars(as: Float.self)
             #expect(g.count == e.count && !g.isEmpty)
             let off = zip(g, e).filter { $0 != $1 }

@@ -148,4 +148,28 @@ struct QLinearPoolTests {
         #expect(r.prepared.macs == [.float32: Int64(m * n * k)])
         #expect(r.prepared.packedWeightBytes == nil, "reads the packed 4-bit constant as stored")
     }
+
+    @Test("MatMulNBits with float16 A and scales runs through the fp16 wrapper and counts under float16")
+    func matMulNBitsFloat16() throws {
+        var rng = QuantRandom(seed: 43)
+        let (m, k, n, block) = (2, 32, 3, 16)
+        let a = rng.floats(m * k, -1, 1).map { Float(Float16($0)) }
+        let q = rng.ints(n * k, 0, 15)
+        let bytes = Self.pack4(q)
+        let scales = rng.floats(n * 2, 0.01, 0.2).map { Float(Float16($0)) }
+        let r = try runQuantizedOperator("MatMulNBits", domain: "com.microsoft",
+                                         [OpInput(Tensor(dtype: .float16, shape: [m, k], values: a.map { Float16($0) })),
+                                          OpInput(Tensor(dtype: .uint8, shape: [n, 2, block / 2], values: bytes), constant: true),
+                                          OpInput(Tensor(dtype: .float16, shape: [n * 2], values: scales.map { Float16($0) }), constant: true)],
+                                         outputs: [TensorType(dtype: .float16, shape: [m, n])],
+                                         attributes: ["K": .int(k), "N": .int(n), "bits": .int(4), "block_size": .int(block)])
+        let expected: [Float] = (0..<(m * n)).map { (i: Int) -> Float in
+            let (row, col) = (i / n, i % n)
+            return (0..<k).reduce(Float(0)) { $0 + a[row * k + $1] * (Float(q[col * k + $1]) - 8) * scales[col * 2 + $1 / block] }
+        }
+        expectClose(r.outputs[0].scalars(as: Float16.self).map { Float($0) }, expected, tolerance: 2e-3, "fp16 MatMulNBits")
+        #expect(r.prepared.computeType == .float16)
+        let macs: Int64 = 2 * 3 * 32
+        #expect(r.prepared.macs == [.float16: macs])
+    }
 }

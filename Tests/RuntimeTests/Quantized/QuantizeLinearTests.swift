@@ -139,4 +139,34 @@ struct QuantizeLinearTests {
             #expect(quantizedValues(r.outputs[0]) == x.map { referenceQuantize(Double($0 / scale), zeroPoint: zp, .uint8) })
         }
     }
+
+    @Test("an int4 weight behind DequantizeLinear stays packed in the session's accounting")
+    func int4WeightAccounting() throws {
+        var rng = QuantRandom(seed: 13)
+        let w = quantizedTensor(.int4, rng.ints(64 * 32, -8, 7), shape: [64, 32])
+        let scale = Tensor(floats: rng.floats(32, 0.01, 0.1), shape: [32])
+        let zp = quantizedTensor(.int4, Array(repeating: 0, count: 32), shape: [32])
+        let f = { (s: [Int]) in TensorType(dtype: .float32, shape: s) }
+        let graph = Graph(name: "int4", nodes: [
+            Node(name: "dq", opType: "DequantizeLinear", inputs: ["wq", "ws", "wz"], outputs: ["w"], attributes: ["axis": .int(1)]),
+            Node(name: "mm", opType: "MatMul", inputs: ["x", "w"], outputs: ["y"]),
+        ], initializers: ["wq": w, "ws": scale, "wz": zp],
+           inputs: [ValueInfo(name: "x", declaredShape: [.fixed(2), .fixed(64)], type: f([2, 64]))],
+           outputs: [ValueInfo(name: "y", declaredShape: [.fixed(2), .fixed(32)], type: f([2, 32]))],
+           valueTypes: ["x": f([2, 64]), "w": f([64, 32]), "y": f([2, 32]), "wq": TensorType(dtype: .int4, shape: [64, 32]),
+                        "ws": f([32]), "wz": TensorType(dtype: .int4, shape: [32])],
+           opsets: ["": 21])
+        let session = try InferenceSession(graph: graph)
+        // 2048 int4 weights in 1024 bytes, plus 32 fp32 scales and 32 int4 zero points.
+        #expect(session.memoryPlan.modelWeightBytes == 1024 + 128 + 16)
+        #expect(session.nodeCounts[0].weightBytesRead == 1024 + 128 + 16)
+        let x = Tensor(floats: rng.floats(128, -1, 1), shape: [2, 64])
+        let y = try session.run(["x": x])["y"]!.scalars(as: Float.self)
+        let q = quantizedValues(w), s = scale.scalars(as: Float.self), xv = x.scalars(as: Float.self)
+        let expected: [Float] = (0..<64).map { (i: Int) -> Float in
+            let (r, c) = (i / 32, i % 32)
+            return (0..<64).reduce(Float(0)) { $0 + xv[r * 64 + $1] * Float(q[$1 * 32 + c]) * s[c] }
+        }
+        expectClose(y, expected, tolerance: 1e-4, "int4 DQ → MatMul")
+    }
 }
