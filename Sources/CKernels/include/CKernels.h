@@ -121,4 +121,91 @@ static inline void ck_pack_pair16_8bit(const void *r0, const void *r1, int is_si
 #endif
 }
 
+/// One output's requantization parameters (Runtime/Kernels/Quantized/Requantize.swift):
+/// y = clamp(round_half_even(acc * multiplier / 2^shift) + zero_point), with
+/// 0 <= multiplier < 2^31 and 1 <= shift <= 61.
+typedef struct {
+    int32_t multiplier;
+    int32_t shift;
+    int32_t zero_point;
+} ck_requant_step;
+
+#if CK_HAVE_AVX2
+/// 8 lanes of the requantization, exact: |acc * multiplier| < 2^62, so the product biased by
+/// 2^62 is non-negative and a logical 64-bit shift stands in for the arithmetic one AVX2 lacks.
+static inline __m256i ck_requantize8_avx2(__m256i a, __m256i m, __m256i s, __m256i z, int32_t lo, int32_t hi) {
+    const __m256i one = _mm256_set1_epi64x(1), bias = _mm256_set1_epi64x((int64_t)1 << 62);
+    const __m256i top = _mm256_set1_epi64x(0x7FFFFFFF), bottom = _mm256_set1_epi64x(-(int64_t)0x80000000);
+    __m256i q[2];
+    for (int h = 0; h < 2; h++) {
+        // Even lanes (0, 2, 4, 6), then odd lanes, as 64-bit products and shift counts.
+        const __m256i sh = h == 0 ? _mm256_and_si256(s, _mm256_set1_epi64x(0xFFFFFFFF)) : _mm256_srli_epi64(s, 32);
+        const __m256i p = h == 0 ? _mm256_mul_epi32(a, m) : _mm256_mul_epi32(_mm256_srli_epi64(a, 32), _mm256_srli_epi64(m, 32));
+        const __m256i half = _mm256_sllv_epi64(one, _mm256_sub_epi64(sh, one));
+        const __m256i t = _mm256_add_epi64(_mm256_add_epi64(p, bias), half);
+        __m256i r = _mm256_srlv_epi64(t, sh);
+        // A tie leaves no remainder once half is added: round it down to even instead of up.
+        const __m256i rest = _mm256_and_si256(t, _mm256_sub_epi64(_mm256_sllv_epi64(one, sh), one));
+        const __m256i tie = _mm256_cmpeq_epi64(rest, _mm256_setzero_si256());
+        r = _mm256_sub_epi64(r, _mm256_and_si256(tie, _mm256_and_si256(r, one)));
+        // Remove the bias: 2^(62 - shift) is even for shift <= 61, so the parity fix stands.
+        r = _mm256_sub_epi64(r, _mm256_srlv_epi64(bias, sh));
+        r = _mm256_blendv_epi8(r, top, _mm256_cmpgt_epi64(r, top));
+        q[h] = _mm256_blendv_epi8(r, bottom, _mm256_cmpgt_epi64(bottom, r));
+    }
+    __m256i v = _mm256_blend_epi32(q[0], _mm256_slli_epi64(q[1], 32), 0xAA);
+    v = _mm256_min_epi32(_mm256_max_epi32(v, _mm256_sub_epi32(_mm256_set1_epi32(lo), z)), _mm256_sub_epi32(_mm256_set1_epi32(hi), z));
+    return _mm256_add_epi32(v, z);
+}
+#endif
+
+/// Requantizes one tile row of 16 int32 accumulators to 8 bits and stores the first `n`.
+/// `steps` holds one step (`step_stride` 0) or one per lane (`step_stride` 1); lanes at and
+/// past `n` reuse lane 0's step and are not stored.
+static inline void ck_requantize16_8bit(const int32_t *acc, const ck_requant_step *steps, long step_stride,
+                                        int is_signed, void *out, int n) {
+    const int32_t lo = is_signed ? -128 : 0, hi = is_signed ? 127 : 255;
+#if CK_HAVE_AVX2
+    __m256i m[2], s[2], z[2];
+    if (step_stride == 0) {
+        m[0] = m[1] = _mm256_set1_epi32(steps->multiplier);
+        s[0] = s[1] = _mm256_set1_epi32(steps->shift);
+        z[0] = z[1] = _mm256_set1_epi32(steps->zero_point);
+    } else {
+        int32_t mm[16], ss[16], zz[16];
+        for (int j = 0; j < 16; j++) {
+            const ck_requant_step *st = steps + (j < n ? j * step_stride : 0);
+            mm[j] = st->multiplier; ss[j] = st->shift; zz[j] = st->zero_point;
+        }
+        for (int h = 0; h < 2; h++) {
+            m[h] = _mm256_loadu_si256((const __m256i *)(mm + 8 * h));
+            s[h] = _mm256_loadu_si256((const __m256i *)(ss + 8 * h));
+            z[h] = _mm256_loadu_si256((const __m256i *)(zz + 8 * h));
+        }
+    }
+    const __m256i v0 = ck_requantize8_avx2(_mm256_loadu_si256((const __m256i *)acc), m[0], s[0], z[0], lo, hi);
+    const __m256i v1 = ck_requantize8_avx2(_mm256_loadu_si256((const __m256i *)(acc + 8)), m[1], s[1], z[1], lo, hi);
+    // Values are already within 8 bits: the saturating packs only narrow. packs_epi32 works
+    // per 128-bit lane, so restore the order before the 16 -> 8 bit pack.
+    const __m256i w = _mm256_permute4x64_epi64(_mm256_packs_epi32(v0, v1), 0xD8);
+    const __m128i l = _mm256_castsi256_si128(w), u = _mm256_extracti128_si256(w, 1);
+    const __m128i b = is_signed ? _mm_packs_epi16(l, u) : _mm_packus_epi16(l, u);
+    if (n == 16) { _mm_storeu_si128((__m128i *)out, b); return; }
+    uint8_t t[16];
+    _mm_storeu_si128((__m128i *)t, b);
+    for (int j = 0; j < n; j++) ((uint8_t *)out)[j] = t[j];
+#else
+    for (int j = 0; j < n; j++) {
+        const ck_requant_step *st = steps + j * step_stride;
+        const int64_t p = (int64_t)acc[j] * st->multiplier;
+        const int64_t half = (int64_t)1 << (st->shift - 1);
+        int64_t q = (p + half) >> st->shift;
+        if (((p + half) & (((int64_t)1 << st->shift) - 1)) == 0) q &= ~(int64_t)1;
+        q += st->zero_point;
+        q = q < lo ? lo : q > hi ? hi : q;
+        if (is_signed) ((int8_t *)out)[j] = (int8_t)q; else ((uint8_t *)out)[j] = (uint8_t)q;
+    }
+#endif
+}
+
 #endif

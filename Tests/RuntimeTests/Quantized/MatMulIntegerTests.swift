@@ -128,6 +128,26 @@ struct MatMulIntegerTests {
         #expect(y == [0, 2, 2, 0, -2, -2, 4, 1, -64, 64])
     }
 
+    static let multipliers: [Float] = [1e-12, 0x1p-32 * 1.5, 0x1p-31 * 1.75, 0x1p-20, 0.37, 1, 3, 1000]
+    static let outputTypes: [DType] = [.uint8, .int8]
+
+    @Test("Requantization is exact across multiplier magnitudes, saturating at both ends", arguments: multipliers, outputTypes)
+    func multiplierRange(_ multiplier: Float, _ yType: DType) throws {
+        var rng = LinearSeededGenerator(seed: 21)
+        let (m, n, k) = (9, 35, 64)
+        let a = rng.ints(.uint8, m * k), b = rng.ints(.int8, k * n)
+        let acc = IntegerLinearReference.matmul(a, b, m: m, n: n, k: k, za: [3], zb: [-2])
+        let zy = yType == .uint8 ? 128 : 0
+        let inputs: [IntegerLinearInput?] = [
+            .ints(.uint8, a, [m, k]), .float([1]), .ints(.uint8, [3], [], constant: true),
+            .ints(.int8, b, [k, n], constant: true), .float([multiplier]), .ints(.int8, [-2], [], constant: true),
+            .float([1]), .ints(yType, [zy], [], constant: true),
+        ]
+        let (y, _) = try integerLinearRun("QLinearMatMul", inputs: inputs, output: TensorType(dtype: yType, shape: [m, n]))
+        integerLinearExpectEqual(y, acc.map { IntegerLinearReference.requantize($0, scale: multiplier, zeroPoint: zy, yType) },
+                                 "multiplier \(multiplier) → \(yType)")
+    }
+
     @Test("MatMulInteger takes DynamicQuantizeLinear's run-time zero point for A")
     func runtimeZeroPoint() throws {
         var rng = LinearSeededGenerator(seed: 11)
