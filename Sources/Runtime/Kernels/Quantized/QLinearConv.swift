@@ -3,7 +3,8 @@ import Model
 /// ONNX QLinearConv and ConvInteger, NCHW, 1-D and 2-D, uint8 or int8 input and weights:
 /// groups (depthwise included), strides, dilations, pads and auto_pad.
 ///
-/// Per image and group, the weights (A, Cout/group × Cin/group·kH·kW, packed once at
+/// Depthwise convs (group = C = M) run a direct int32 SIMD kernel (QLinearConv+Depthwise.swift).
+/// Otherwise, per image and group, the weights (A, Cout/group × Cin/group·kH·kW, packed once at
 /// prepare when constant) multiply the im2col matrix (B, generated while packing; 1×1
 /// stride-1 unpadded convs read the input planes directly) in the exact integer GEMM.
 /// ConvInteger stores the int32 sums; QLinearConv adds the int32 bias and requantizes
@@ -95,7 +96,7 @@ struct IntegerConvKernel: Kernel {
                                   inputZero: inputZero, weightZero: weightZero, steps: steps, output: outType.dtype,
                                   slots: sig.linearSlots)
         let zeroConstant = weightZero.index.map { $0 < sig.constants.count && sig.constants[$0] != nil } ?? true
-        if wIndex < sig.constants.count, let wc = sig.constants[wIndex], zeroConstant {
+        if !k.isDepthwise, wIndex < sig.constants.count, let wc = sig.constants[wIndex], zeroConstant {
             let per = IntegerGEMM.packedAWords(m: k.outG, k: k.depth)
             let storage = TensorStorage(count: max(per * group, 1) * 4)
             let dst = storage.bytes.assumingMemoryBound(to: Int32.self)
@@ -107,7 +108,8 @@ struct IntegerConvKernel: Kernel {
             }
             k.packedW = IntegerPackedWords(storage)
         }
-        let scratch = IntegerGEMM.scratchBytes(m: k.outG, n: shape.outPlane, k: k.depth, aPacked: k.packedW != nil, bPacked: false, slots: k.slots)
+        let scratch = k.isDepthwise ? k.depthwiseWordsPerThread * 4 * k.slots
+            : IntegerGEMM.scratchBytes(m: k.outG, n: shape.outPlane, k: k.depth, aPacked: k.packedW != nil, bPacked: false, slots: k.slots)
         let outputs = linearElements(expected)
         var ops: Int64 = q ? 2 * outputs : 0
         if biasIndex != nil { ops += outputs }
@@ -125,6 +127,7 @@ struct IntegerConvKernel: Kernel {
 
     func run(_ context: borrowing KernelContext) {
         steps.withUnsafeBufferPointer { steps in
+            if isDepthwise { runDepthwise(context, steps: steps); return }
             let s = shape
             let x = context.inputs[0]!, y = context.outputs[0]
             let bias: UnsafePointer<Int32>? = biasIndex.map { context.input($0, as: Int32.self) }

@@ -1,0 +1,93 @@
+import CKernels
+
+extension IntegerConvKernel {
+    /// group = C = M: one output channel per input channel, too thin for the 6-row GEMM tile.
+    var isDepthwise: Bool { shape.group == shape.inChannels && shape.group == shape.outChannels && shape.group > 1 }
+
+    /// Rows of the zero-padded int32 copy of one input plane: every tap of every output reads inside it.
+    var depthwisePaddedHeight: Int {
+        max(shape.height + shape.padTop, (shape.outH - 1) * shape.strideH + (shape.kernelH - 1) * shape.dilationH + 1)
+    }
+    /// Row stride of the padded plane; 16 spare lanes let a row end load 16 lanes at once.
+    var depthwiseRowStride: Int {
+        max(shape.width + shape.padLeft, (shape.outW - 1) * shape.strideW + (shape.kernelW - 1) * shape.dilationW + 1) + 16
+    }
+    /// Int32 words of scratch per thread: the padded plane, the taps, one 16-lane result row.
+    var depthwiseWordsPerThread: Int { IntegerGEMM.roundUp(depthwiseRowStride * depthwisePaddedHeight + shape.taps + 16, 16) }
+
+    /// Direct depthwise convolution: each plane is copied once as int32 with the zero point
+    /// subtracted (padding is then 0), and 16 outputs of a row accumulate kH·kW broadcast-weight
+    /// products in SIMD lanes (stride 1: contiguous loads; other strides gather per lane).
+    func runDepthwise(_ context: borrowing KernelContext, steps: UnsafeBufferPointer<IntegerRequantStep>) {
+        let planes = shape.batch * shape.inChannels
+        let tasks = min(max(1, min(slots, context.pool.threadCount)), planes)
+        let inputs = context.inputs, y = context.outputs[0]
+        let scratch = context.scratch.assumingMemoryBound(to: Int32.self)
+        let per = depthwiseWordsPerThread
+        let body = { (t: Int) in
+            for p in planes * t / tasks..<planes * (t + 1) / tasks {
+                depthwisePlane(p, inputs: inputs, y: y, steps: steps, buffer: scratch + t * per)
+            }
+        }
+        if tasks == 1 { body(0) } else { context.pool.parallelFor(tasks, body) }
+    }
+
+    @inline(__always)
+    private func depthwisePlane(_ p: Int, inputs: UnsafeBufferPointer<UnsafeRawPointer?>, y: UnsafeMutableRawPointer,
+                                steps: UnsafeBufferPointer<IntegerRequantStep>, buffer: UnsafeMutablePointer<Int32>) {
+        typealias V = SIMD16<Int32>
+        let s = shape, rs = depthwiseRowStride, ph = depthwisePaddedHeight
+        let c = p % s.inChannels
+        let zx = Int32(inputZero.resolve(inputs).value(0)), zw = Int32(weightZero.resolve(inputs, first: c).value(0))
+        buffer.update(repeating: 0, count: rs * ph)
+        let x = inputs[0]! + p * s.inPlane
+        for ih in 0..<s.height {
+            let row = buffer + (ih + s.padTop) * rs + s.padLeft
+            if inputSigned {
+                let src = x.assumingMemoryBound(to: Int8.self) + ih * s.width
+                for iw in 0..<s.width { row[iw] = Int32(src[iw]) - zx }
+            } else {
+                let src = x.assumingMemoryBound(to: UInt8.self) + ih * s.width
+                for iw in 0..<s.width { row[iw] = Int32(src[iw]) - zx }
+            }
+        }
+        let taps = buffer + rs * ph, result = taps + s.taps
+        let w = inputs[weightIndex]! + c * s.taps
+        for t in 0..<s.taps {
+            taps[t] = (weightSigned ? Int32(w.load(fromByteOffset: t, as: Int8.self)) : Int32(w.load(fromByteOffset: t, as: UInt8.self))) - zw
+        }
+        let bias = biasIndex.map { inputs[$0]!.load(fromByteOffset: c * 4, as: Int32.self) } ?? 0
+        let out = p * s.outPlane
+        for oh in 0..<s.outH {
+            let rowBase = buffer + oh * s.strideH * rs
+            var ow = 0
+            while ow < s.outW {
+                let n = min(16, s.outW - ow)
+                var acc = V(repeating: bias)
+                for kh in 0..<s.kernelH {
+                    let r = rowBase + kh * s.dilationH * rs + ow * s.strideW
+                    for kw in 0..<s.kernelW {
+                        let wt = V(repeating: taps[kh * s.kernelW + kw])
+                        let src = r + kw * s.dilationW
+                        var v = V()
+                        if s.strideW == 1 {
+                            v = UnsafeRawPointer(src).loadUnaligned(as: V.self)
+                        } else {
+                            for q in 0..<16 { v[q] = q < n ? src[q * s.strideW] : 0 }
+                        }
+                        acc &+= v &* wt
+                    }
+                }
+                let o = out + oh * s.outW + ow
+                if output == .int32 {
+                    let dst = y.assumingMemoryBound(to: Int32.self) + o
+                    for q in 0..<n { dst[q] = acc[q] }
+                } else {
+                    UnsafeMutableRawPointer(result).storeBytes(of: acc, as: V.self)
+                    ck_requantize16_8bit(result, steps.baseAddress! + c, 0, output == .int8 ? 1 : 0, y + o, Int32(n))
+                }
+                ow += 16
+            }
+        }
+    }
+}
