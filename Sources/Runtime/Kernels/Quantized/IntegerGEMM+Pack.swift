@@ -22,9 +22,8 @@ extension IntegerGEMM {
         case let .matrix(x):
             if x.signed { packColumns(x, Int8.self, k: k, n: n, j0: j0, count: count, into: dst) }
             else { packColumns(x, UInt8.self, k: k, n: n, j0: j0, count: count, into: dst) }
-        case let .im2col(geometry, x):
-            if x.signed { geometry.packInteger(x, Int8.self, j0: j0, count: count, into: dst) }
-            else { geometry.packInteger(x, UInt8.self, j0: j0, count: count, into: dst) }
+        case let .paddedIm2col(x):
+            x.pack(j0: j0, count: count, into: dst)
         }
     }
 
@@ -109,67 +108,41 @@ extension IntegerGEMM {
     }
 }
 
-extension Im2colGeometry {
-    /// Packs im2col columns j0..<j0+count (j0 a multiple of 16) over the full depth into
-    /// integer GEMM panels. Taps in the padding read the zero point, i.e. 0 after it is
-    /// subtracted. 16 pixels in one output row with both depth rows inside the input (stride 1)
-    /// are two contiguous 16-byte runs, widened and interleaved by `ck_pack_pair16_8bit`.
-    func packInteger<T: FixedWidthInteger>(_ x: IntegerMatrix, _: T.Type, j0: Int, count: Int,
-                                           into dst: UnsafeMutablePointer<Int32>) {
-        let nr = IntegerGEMM.nr
-        let k = rows, kp = IntegerGEMM.pairs(k), n = columns
-        let src = x.base.assumingMemoryBound(to: T.self)
-        let z = x.zeroPoint.value(0)
-        let taps = kernelH * kernelW, plane = height * width
+extension IntegerPaddedIm2col {
+    /// Packs columns j0..<j0+count (j0 a multiple of 16). The 16 pixels of a panel sit at the
+    /// same offsets from every depth row's origin: when they are one contiguous run (stride 1,
+    /// one output row) both depth rows of a pair go straight to `ck_pack_pair16_8bit`, else
+    /// they are gathered into 16-byte rows first. Lanes past the last column read pixel 0.
+    func pack(j0: Int, count: Int, into dst: UnsafeMutablePointer<Int32>) {
+        let nr = IntegerGEMM.nr, kp = IntegerGEMM.pairs(depth)
+        let flag: Int32 = signed ? 1 : 0
+        var offsets = SIMD16<Int>(), row0 = SIMD16<UInt8>(), row1 = SIMD16<UInt8>()
+        let zeroRow = SIMD16<UInt8>(repeating: UInt8(truncatingIfNeeded: zeroPoint))
         var j = 0
         while j < count {
             let d = dst + j * kp
-            let col = j0 + j
-            let width16 = min(nr, n - col, count - j)
-            let oh = col / outW, ow = col % outW
-            let oneRun = strideW == 1 && width16 == nr && ow + nr <= outW
+            let col = j0 + j, n = min(nr, columns - col, count - j)
+            var oh = col / outW, ow = col % outW
+            for q in 0..<nr {
+                offsets[q] = q < n ? oh * strideH * pitch + ow * strideW : 0
+                ow += 1
+                if ow == outW { ow = 0; oh += 1 }
+            }
+            let contiguous = n == nr && strideW == 1 && offsets[nr - 1] == offsets[0] + nr - 1
             for p in 0..<kp {
-                let r0 = rowStart(2 * p, oh: oh, ow: ow, taps: taps, plane: plane, oneRun: oneRun)
-                let r1 = 2 * p + 1 < k ? rowStart(2 * p + 1, oh: oh, ow: ow, taps: taps, plane: plane, oneRun: oneRun) : nil
-                if let r0, let r1 {
-                    ck_pack_pair16_8bit(src + r0, src + r1, T.isSigned ? 1 : 0, z, d + p * nr)
+                let r0 = base + rowOffsets[2 * p]
+                let r1: UnsafeRawPointer? = 2 * p + 1 < depth ? base + rowOffsets[2 * p + 1] : nil
+                if contiguous, let r1 {
+                    ck_pack_pair16_8bit(r0 + offsets[0], r1 + offsets[0], flag, zeroPoint, d + p * nr)
                     continue
                 }
-                let v0 = rowValues(src, 2 * p, col: col, count: width16, taps: taps, plane: plane, zero: z)
-                let v1 = 2 * p + 1 < k ? rowValues(src, 2 * p + 1, col: col, count: width16, taps: taps, plane: plane, zero: z) : SIMD16<Int16>()
-                for q in 0..<nr { d[p * nr + q] = IntegerGEMM.word(v0[q], v1[q]) }
+                for q in 0..<nr { row0[q] = r0.load(fromByteOffset: offsets[q], as: UInt8.self) }
+                if let r1 { for q in 0..<nr { row1[q] = r1.load(fromByteOffset: offsets[q], as: UInt8.self) } } else { row1 = zeroRow }
+                withUnsafePointer(to: &row0) { a in
+                    withUnsafePointer(to: &row1) { b in ck_pack_pair16_8bit(a, b, flag, zeroPoint, d + p * nr) }
+                }
             }
             j += nr
         }
-    }
-
-    /// Offset of the contiguous 16-pixel input run of depth row `kk`, or nil when the run
-    /// leaves the input or the pixels are not one stride-1 row segment.
-    @inline(__always)
-    private func rowStart(_ kk: Int, oh: Int, ow: Int, taps: Int, plane: Int, oneRun: Bool) -> Int? {
-        guard oneRun else { return nil }
-        let ch = kk / taps, r = kk % taps
-        let ih = oh * strideH + (r / kernelW) * dilationH - padTop
-        let iw = ow + (r % kernelW) * dilationW - padLeft
-        guard ih >= 0 && ih < height && iw >= 0 && iw + IntegerGEMM.nr <= width else { return nil }
-        return ch * plane + ih * width + iw
-    }
-
-    /// Depth row `kk` of the im2col matrix at columns col..<col+count, zero point subtracted.
-    @inline(__always)
-    private func rowValues<T: FixedWidthInteger>(_ src: UnsafePointer<T>, _ kk: Int, col: Int, count: Int,
-                                                 taps: Int, plane: Int, zero: Int16) -> SIMD16<Int16> {
-        var v = SIMD16<Int16>()
-        let ch = kk / taps, r = kk % taps
-        let offH = (r / kernelW) * dilationH - padTop, offW = (r % kernelW) * dilationW - padLeft
-        let s = src + ch * plane
-        var oh = col / outW, ow = col % outW
-        for q in 0..<count {
-            let ih = oh * strideH + offH, iw = ow * strideW + offW
-            if ih >= 0 && ih < height && iw >= 0 && iw < width { v[q] = Int16(truncatingIfNeeded: s[ih * width + iw]) &- zero }
-            ow += 1
-            if ow == outW { ow = 0; oh += 1 }
-        }
-        return v
     }
 }

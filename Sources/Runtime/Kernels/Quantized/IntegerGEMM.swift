@@ -69,8 +69,20 @@ enum IntegerOperandB {
     /// Whole matrix packed by `IntegerGEMM.packB` (zero points already subtracted).
     case packed(UnsafePointer<Int32>)
     case matrix(IntegerMatrix)
-    /// The im2col matrix of one image's channel group, generated while packing.
-    case im2col(Im2colGeometry, IntegerMatrix)
+    /// The im2col matrix of one image's channel group, read from a copy of its planes padded
+    /// with the zero point (so no tap needs a bounds check) and generated while packing.
+    case paddedIm2col(IntegerPaddedIm2col)
+}
+
+/// The im2col matrix over zero-point-padded planes: depth row d of output pixel (oh, ow) is
+/// the byte at `base + rowOffsets[d] + oh · strideH · pitch + ow · strideW`.
+struct IntegerPaddedIm2col {
+    var base: UnsafeRawPointer
+    var signed: Bool
+    var zeroPoint: Int16
+    var rowOffsets: UnsafePointer<Int>
+    var depth: Int, columns: Int, outW: Int
+    var strideH: Int, strideW: Int, pitch: Int
 }
 
 /// How the operands are laid out for one multiply, a pure function of the shapes and of

@@ -25,6 +25,12 @@ struct IntegerConvKernel: Kernel {
     var steps: [IntegerRequantStep]
     var output: DType
     var slots: Int
+    /// im2col path: the group's planes are copied into a buffer padded with the zero point,
+    /// `paddedH` × `paddedW` bytes each, and depth row d starts at `rowOffsets[d]` in it.
+    var paddedH = 0, paddedW = 0
+    var rowOffsets: [Int] = []
+
+    var paddedBytes: Int { IntegerGEMM.roundUp(inG * paddedH * paddedW, 64) }
 
     var inG: Int { shape.inChannels / shape.group }
     var outG: Int { shape.outChannels / shape.group }
@@ -95,6 +101,15 @@ struct IntegerConvKernel: Kernel {
                                   inputSigned: x.dtype == .int8, weightSigned: w.dtype == .int8,
                                   inputZero: inputZero, weightZero: weightZero, steps: steps, output: outType.dtype,
                                   slots: sig.linearSlots)
+        if !pointwise && !k.isDepthwise {
+            k.paddedH = max(h + top.begin + top.end, (oh - 1) * sh + (kh - 1) * dh + 1)
+            // 16 spare bytes: a panel's 16-pixel run may start at the last output column.
+            k.paddedW = max(wd + left.begin + left.end, (ow - 1) * sw + (kw - 1) * dw + 1) + 16
+            for d in 0..<k.depth {
+                let ch = d / shape.taps, r = d % shape.taps
+                k.rowOffsets.append(ch * k.paddedH * k.paddedW + (r / kw) * dh * k.paddedW + (r % kw) * dw)
+            }
+        }
         let zeroConstant = weightZero.index.map { $0 < sig.constants.count && sig.constants[$0] != nil } ?? true
         if !k.isDepthwise, wIndex < sig.constants.count, let wc = sig.constants[wIndex], zeroConstant {
             let per = IntegerGEMM.packedAWords(m: k.outG, k: k.depth)
@@ -109,7 +124,7 @@ struct IntegerConvKernel: Kernel {
             k.packedW = IntegerPackedWords(storage)
         }
         let scratch = k.isDepthwise ? k.depthwiseWordsPerThread * 4 * k.slots
-            : IntegerGEMM.scratchBytes(m: k.outG, n: shape.outPlane, k: k.depth, aPacked: k.packedW != nil, bPacked: false, slots: k.slots)
+            : k.paddedBytes + IntegerGEMM.scratchBytes(m: k.outG, n: shape.outPlane, k: k.depth, aPacked: k.packedW != nil, bPacked: false, slots: k.slots)
         let outputs = linearElements(expected)
         var ops: Int64 = q ? 2 * outputs : 0
         if biasIndex != nil { ops += outputs }
@@ -134,6 +149,8 @@ struct IntegerConvKernel: Kernel {
             let perA = IntegerGEMM.packedAWords(m: outG, k: depth)
             let xz = inputZero.resolve(context.inputs)
             let outBytes = output == .int32 ? 4 : 1
+            let padded = context.scratch, gemmScratch = context.scratch + paddedBytes
+            rowOffsets.withUnsafeBufferPointer { offsets in
             for n in 0..<s.batch {
                 for g in 0..<s.group {
                     let xg = x + (n * s.inChannels + g * inG) * s.inPlane
@@ -147,10 +164,10 @@ struct IntegerConvKernel: Kernel {
                     if pointwise {
                         b = .matrix(IntegerMatrix(base: xg, rowStride: s.inPlane, colStride: 1, signed: inputSigned, zeroPoint: xz))
                     } else {
-                        b = .im2col(Im2colGeometry(channels: inG, height: s.height, width: s.width, kernelH: s.kernelH, kernelW: s.kernelW,
-                                                   strideH: s.strideH, strideW: s.strideW, dilationH: s.dilationH, dilationW: s.dilationW,
-                                                   padTop: s.padTop, padLeft: s.padLeft, outH: s.outH, outW: s.outW),
-                                    IntegerMatrix(base: xg, rowStride: 0, colStride: 0, signed: inputSigned, zeroPoint: xz))
+                        copyPadded(xg, zeroPoint: xz.value(0), into: padded)
+                        b = .paddedIm2col(IntegerPaddedIm2col(base: UnsafeRawPointer(padded), signed: inputSigned, zeroPoint: xz.value(0),
+                                                              rowOffsets: offsets.baseAddress!, depth: depth, columns: s.outPlane, outW: s.outW,
+                                                              strideH: s.strideH, strideW: s.strideW, pitch: paddedW))
                     }
                     let out = y + yOffset * outBytes
                     var epilogue: IntegerEpilogue
@@ -162,8 +179,20 @@ struct IntegerConvKernel: Kernel {
                     if let bias { epilogue.addend = bias + g * outG; epilogue.addendRowStride = 1 }
                     if let base = steps.baseAddress { epilogue.steps = base + g * outG; epilogue.paramRowStride = 1 }
                     IntegerGEMM.multiply(m: outG, n: s.outPlane, k: depth, a: a, b: b, epilogue: epilogue,
-                                         scratch: context.scratch, slots: slots, pool: context.pool)
+                                         scratch: gemmScratch, slots: slots, pool: context.pool)
                 }
+            }
+            }
+        }
+    }
+
+    /// Copies one group's input planes into the zero-point-padded buffer.
+    private func copyPadded(_ x: UnsafeRawPointer, zeroPoint: Int16, into dst: UnsafeMutableRawPointer) {
+        let s = shape, plane = paddedH * paddedW
+        dst.initializeMemory(as: UInt8.self, repeating: UInt8(truncatingIfNeeded: zeroPoint), count: inG * plane)
+        for c in 0..<inG {
+            for ih in 0..<s.height {
+                (dst + c * plane + (ih + s.padTop) * paddedW + s.padLeft).copyMemory(from: x + c * s.inPlane + ih * s.width, byteCount: s.width)
             }
         }
     }
