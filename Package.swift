@@ -30,7 +30,6 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
-        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         // System shims: perf_event_open, prlimit, CPU_SET, libpfm4 and libnuma headers.
@@ -68,9 +67,8 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: cpuFlags),
         .target(name: "Client", dependencies: [
-            "Profiling", "ServiceAPI",
+            "Profiling", "Measure", "ServiceAPI",
             .product(name: "Yams", package: "Yams"),
-            .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ], swiftSettings: cpuFlags),
         .executableTarget(name: "picojoule", dependencies: [
             "Model", "Runtime", "Device", "Measure", "Profiling", "Client",

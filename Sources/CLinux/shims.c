@@ -1,3 +1,4 @@
+#define _GNU_SOURCE 1
 #include "CLinux.h"
 #include <sys/ioctl.h>
 #include <sys/prctl.h>

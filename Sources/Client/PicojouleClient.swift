@@ -1,15 +1,12 @@
 @_exported import ServiceAPI
-import AsyncHTTPClient
 import Device
 import Foundation
-import NIOCore
-import NIOHTTP1
 
 /// Talks to `picojouled` over its Unix socket: HTTP/1.1 + JSON (docs/openapi.yaml).
 public struct PicojouleClient: Sendable {
     public let socketPath: String
-    /// Per-request limit for ordinary calls; uploads and event streams have none.
-    public var timeout: TimeAmount = .seconds(60)
+    /// Seconds an ordinary call may stall; uploads get longer and event streams none.
+    public var timeout: Double = 60
 
     public init(socketPath: String) { self.socketPath = socketPath }
 
@@ -33,7 +30,7 @@ public struct PicojouleClient: Sendable {
 
     /// Uploads model bytes; the daemon stores them under their SHA-256.
     public func upload(_ bytes: [UInt8], name: String) async throws -> ModelInfo {
-        let response = try await raw(.POST, "/v1/models?name=\(escape(name))", body: bytes, contentType: "application/octet-stream", timeout: .minutes(10))
+        let response = try await raw(.POST, "/v1/models?name=\(escape(name))", body: bytes, contentType: "application/octet-stream", timeout: 600)
         return try decode(response)
     }
 
@@ -71,31 +68,28 @@ public struct PicojouleClient: Sendable {
     /// The job's status after every change, until it ends (NDJSON stream).
     public func events(_ id: Int64) async throws -> AsyncThrowingStream<JobStatus, any Error> {
         try checkReachable()
-        var request = HTTPClientRequest(url: try url("/v1/jobs/\(id)/events"))
-        request.method = .GET
-        let response = try await HTTPClient.shared.execute(request, deadline: .distantFuture)
-        guard response.status == .ok else {
-            let body = try await response.body.collect(upTo: 1 << 20)
-            throw Self.error(status: Int(response.status.code), body: Data(body.readableBytesView))
-        }
+        let connection = UnixHTTPConnection(socketPath: socketPath, timeout: nil)
+        let (stream, continuation) = AsyncThrowingStream<JobStatus, any Error>.makeStream()
+        let lines = LineSplitter()
         let decoder = APICoding.decoder()
-        return AsyncThrowingStream { continuation in
-            let task = Task {
-                do {
-                    var pending = Data()
-                    for try await chunk in response.body {
-                        pending.append(contentsOf: chunk.readableBytesView)
-                        while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
-                            let line = pending[pending.startIndex..<newline]
-                            pending = Data(pending[(newline + 1)...])
-                            if !line.isEmpty { continuation.yield(try decoder.decode(JobStatus.self, from: line)) }
-                        }
-                    }
-                    continuation.finish()
-                } catch { continuation.finish(throwing: error) }
+        let target = "/v1/jobs/\(id)/events"
+        let task = Task {
+            do {
+                try await connection.stream(.GET, target, onHead: { head in
+                    if head.status != 200 { lines.failedStatus = head.status }
+                }, onBytes: { bytes in
+                    if let status = lines.failedStatus { throw Self.error(status: status, body: Data(bytes)) }
+                    for line in lines.feed(bytes) { continuation.yield(try decoder.decode(JobStatus.self, from: line)) }
+                })
+                continuation.finish()
+            } catch let error as ClientError {
+                continuation.finish(throwing: error)
+            } catch {
+                continuation.finish(throwing: ClientError.transport("\(error)"))
             }
-            continuation.onTermination = { _ in task.cancel() }
         }
+        continuation.onTermination = { _ in task.cancel() }
+        return stream
     }
 
     // MARK: Plumbing
@@ -109,22 +103,17 @@ public struct PicojouleClient: Sendable {
 
     /// One request; throws `ClientError.api` for any non-2xx answer.
     public func raw(_ method: HTTPMethod, _ path: String, body: [UInt8]? = nil, contentType: String? = nil,
-                    timeout: TimeAmount? = nil) async throws -> (status: Int, body: Data) {
+                    timeout: Double? = nil) async throws -> (status: Int, body: Data) {
         try checkReachable()
-        var request = HTTPClientRequest(url: try url(path))
-        request.method = method
-        if let contentType { request.headers.add(name: "Content-Type", value: contentType) }
-        if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
-        let response: HTTPClientResponse
+        let response: (status: Int, body: Data)
         do {
-            response = try await HTTPClient.shared.execute(request, timeout: timeout ?? self.timeout)
+            response = try await UnixHTTPConnection(socketPath: socketPath, timeout: timeout ?? self.timeout)
+                .exchange(method, path, body: body, contentType: contentType)
         } catch {
             throw ClientError.transport("\(error)")
         }
-        let data = Data(try await response.body.collect(upTo: 256 << 20).readableBytesView)
-        let status = Int(response.status.code)
-        guard (200..<300).contains(status) else { throw Self.error(status: status, body: data) }
-        return (status, data)
+        guard (200..<300).contains(response.status) else { throw Self.error(status: response.status, body: response.body) }
+        return response
     }
 
     func decode<T: Decodable>(_ response: (status: Int, body: Data)) throws -> T {
@@ -138,10 +127,23 @@ public struct PicojouleClient: Sendable {
         return .badResponse(status: status, reason: String(decoding: body.prefix(200), as: UTF8.self))
     }
 
-    func url(_ path: String) throws -> String {
-        guard let url = URL(httpURLWithSocketPath: socketPath, uri: path) else { throw ClientError.input("socket path \(socketPath) is not usable") }
-        return url.absoluteString
-    }
-
     func escape(_ s: String) -> String { s.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed.subtracting(CharacterSet(charactersIn: "&=+/?"))) ?? s }
+}
+
+/// Splits an NDJSON byte stream into lines across reads.
+private final class LineSplitter: @unchecked Sendable {
+    // Touched only from the one connection thread that reads the stream.
+    var pending: [UInt8] = []
+    var failedStatus: Int?
+
+    func feed(_ bytes: [UInt8]) -> [Data] {
+        pending.append(contentsOf: bytes)
+        var lines: [Data] = []
+        while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
+            let line = pending[..<newline]
+            if !line.isEmpty { lines.append(Data(line)) }
+            pending.removeSubrange(...newline)
+        }
+        return lines
+    }
 }

@@ -25,7 +25,7 @@ import Testing
 
     @Test func killMinusNineMidJobThenRestartCompletesTheJobAndKeepsEarlierResults() async throws {
         var config = try TestConfig.fresh()
-        config.syntheticJobSeconds = 2
+        config.syntheticJobSeconds = 1
         var daemon = try Self.start(config)
         defer { if daemon.isRunning { kill(daemon.processIdentifier, SIGKILL) } }
         let client = PicojouleClient(socketPath: config.socketPath)
@@ -33,7 +33,15 @@ import Testing
         let sha = try await client.upload(try sampleModel(), name: "m.onnx").sha256
         let before = try await finished(client, try await client.submit(JobRequest(model: sha, profile: "demo-mcu")).id)
         let earlier = try await client.result(try #require(before.resultID)).summary
+        kill(daemon.processIdentifier, SIGTERM)
+        daemon.waitUntilExit()
 
+        // A job long enough that the kill lands mid-job even when this test process
+        // is starved of CPU by the other suites running beside it.
+        var slow = config
+        slow.syntheticJobSeconds = 120
+        daemon = try Self.start(slow)
+        try await waitUntil("the daemon answers again") { SocketProbe.answers(config.socketPath) }
         let victim = try await client.submit(JobRequest(model: sha, profile: "demo-host"))
         try await waitUntil("the job runs") { try await client.job(victim.id).state == .running }
         kill(daemon.processIdentifier, SIGKILL)

@@ -44,7 +44,12 @@ func withDaemon<T>(_ config: TestConfig? = nil, _ body: (PicojouleClient, TestCo
     let task = Task { try await daemon.run(gracefulShutdownSignals: []) }
     defer { task.cancel() }
     let client = PicojouleClient(socketPath: config.socketPath)
-    try await waitUntil("the daemon answers") { SocketProbe.answers(config.socketPath) }
+    // Ready means listening with the socket's mode already restricted (the daemon
+    // executable sets umask 077 before binding; in-process tests do not).
+    try await waitUntil("the daemon answers with a restricted socket") {
+        let mode = try? FileManager.default.attributesOfItem(atPath: config.socketPath)[.posixPermissions] as? Int
+        return SocketProbe.answers(config.socketPath) && mode == (config.socketGroup == nil ? 0o600 : 0o660)
+    }
     let value = try await body(client, config)
     task.cancel()
     _ = await task.result

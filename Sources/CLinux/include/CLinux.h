@@ -3,7 +3,8 @@
 #ifndef CLINUX_H
 #define CLINUX_H
 
-#define _GNU_SOURCE 1
+// No _GNU_SOURCE here: defining it in a module header changes glibc's struct
+// definitions and clashes with the Glibc/Dispatch modules. shims.c defines it.
 #include <stdint.h>
 #include <sys/types.h>
 #include <sys/resource.h>

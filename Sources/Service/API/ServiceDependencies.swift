@@ -10,7 +10,7 @@ public struct ServiceDependencies: Sendable {
     public var modelFiles: ModelFiles
 
     public init(store: any ResultStore, catalog: any CatalogProvider, executor: any JobExecutor,
-                inspector: any ModelInspector = ONNXWireInspector(), host: any HostProber = BasicHostProber(), modelFiles: ModelFiles) {
+                inspector: any ModelInspector = ONNXWireInspector(), host: any HostProber = CounterHostProber(), modelFiles: ModelFiles) {
         self.store = store; self.catalog = catalog; self.executor = executor
         self.inspector = inspector; self.host = host; self.modelFiles = modelFiles
     }

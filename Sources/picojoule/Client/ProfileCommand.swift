@@ -6,7 +6,7 @@ import Foundation
 struct ProfileCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "profile",
-        abstract: "Profile models on the daemon under one or more profiles and print the result table.",
+        abstract: "Profile models under one or more profiles (on the daemon, or --local) and print the results.",
         discussion: "Exit status: 0 all jobs succeeded, 2 bad input (unknown profile, corrupt model), 3 a job failed, 4 no daemon.")
 
     @Argument(help: "ONNX model files (uploaded as bytes; the daemon never opens your paths).") var models: [String]
@@ -15,6 +15,8 @@ struct ProfileCommand: AsyncParsableCommand {
     @Option(help: "Warm-up runs (default: the profile's).") var warmup: Int?
     @Flag(help: "Also run under cachegrind with the device's caches.") var simulate = false
     @Flag(name: .customLong("no-wait"), help: "Queue the jobs, print their ids and return.") var noWait = false
+    @Flag(help: "Run each job here in a worker process, without a daemon; nothing is stored.") var local = false
+    @Option(name: .customLong("timeout"), help: "With --local: seconds one job may take.") var timeoutSeconds: Double = 1800
     @OptionGroup var options: ClientOptions
 
     func validate() throws {
@@ -23,6 +25,11 @@ struct ProfileCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        if local {
+            try await LocalProfile(models: models, profiles: profiles, runs: runs, warmup: warmup, simulate: simulate,
+                                   json: options.json, timeoutSeconds: timeoutSeconds).run()
+            return
+        }
         try await withClientErrors {
             let client = try await options.connect()
             var uploaded: [(label: String, info: ModelInfo)] = []

@@ -51,7 +51,8 @@ import Testing
     @Test func theSameGraphRunsOutsideIntegerOnlyMode() throws {
         let session = try InferenceSession(graph: graph(), registry: TestKernels.registry)
         let y = try session.run(["xf": Tensor(floats: [0.5, -0.25, 1, 0], shape: [4])])["y"]!.scalars(as: Float.self)
-        #expect(y == [-0.5, -0.5, -0.5, 0])
+        // 0.5, -0.25, 1, 0 → negated → times 1, 2, 0.5, -1.
+        #expect(y == [-0.5, 0.5, -0.5, 0])
     }
 
     @Test func hintsNameTheUsualFix() {

@@ -84,9 +84,13 @@ func linearRun(_ op: String, attributes: [String: Attribute] = [:], inputs: [Lin
     scratch.initializeMemory(as: UInt8.self, repeating: 0xFF, count: max(prepared.scratchBytes, 64))
     let ins: [UnsafeRawPointer?] = tensors.map { $0.map { UnsafeRawPointer($0.storage.bytes) } }
     let outs: [UnsafeMutableRawPointer] = [output.storage.bytes]
-    ins.withUnsafeBufferPointer { ib in
-        outs.withUnsafeBufferPointer { ob in
-            prepared.kernel.run(KernelContext(inputs: ib, outputs: ob, scratch: scratch, pool: LinearTestPool(threads: threads)))
+    // The pointers borrow the tensors' storage: keep the tensors alive until the
+    // kernel has run (an optimized build may release them right after their last use).
+    withExtendedLifetime(tensors) {
+        ins.withUnsafeBufferPointer { ib in
+            outs.withUnsafeBufferPointer { ob in
+                prepared.kernel.run(KernelContext(inputs: ib, outputs: ob, scratch: scratch, pool: LinearTestPool(threads: threads)))
+            }
         }
     }
     return output.scalars(as: Float.self)
