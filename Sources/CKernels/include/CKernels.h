@@ -159,13 +159,25 @@ static inline __m256i ck_requantize8_avx2(__m256i a, __m256i m, __m256i s, __m25
 }
 #endif
 
-/// Requantizes one tile row of 16 int32 accumulators to 8 bits and stores the first `n`.
+/// Requantizes one tile row of 16 int32 accumulators, plus `addend` (bias; NULL for none,
+/// one value with `addend_stride` 0 or one per lane), to 8 bits and stores the first `n`.
 /// `steps` holds one step (`step_stride` 0) or one per lane (`step_stride` 1); lanes at and
-/// past `n` reuse lane 0's step and are not stored.
-static inline void ck_requantize16_8bit(const int32_t *acc, const ck_requant_step *steps, long step_stride,
+/// past `n` reuse lane 0's step and addend and are not stored.
+static inline void ck_requantize16_8bit(const int32_t *acc, const int32_t *addend, long addend_stride,
+                                        const ck_requant_step *steps, long step_stride,
                                         int is_signed, void *out, int n) {
     const int32_t lo = is_signed ? -128 : 0, hi = is_signed ? 127 : 255;
 #if CK_HAVE_AVX2
+    __m256i a0 = _mm256_loadu_si256((const __m256i *)acc), a1 = _mm256_loadu_si256((const __m256i *)(acc + 8));
+    if (addend && addend_stride == 0) {
+        const __m256i b = _mm256_set1_epi32(*addend);
+        a0 = _mm256_add_epi32(a0, b); a1 = _mm256_add_epi32(a1, b);
+    } else if (addend) {
+        int32_t bb[16];
+        for (int j = 0; j < 16; j++) bb[j] = addend[j < n ? j * addend_stride : 0];
+        a0 = _mm256_add_epi32(a0, _mm256_loadu_si256((const __m256i *)bb));
+        a1 = _mm256_add_epi32(a1, _mm256_loadu_si256((const __m256i *)(bb + 8)));
+    }
     __m256i m[2], s[2], z[2];
     if (step_stride == 0) {
         m[0] = m[1] = _mm256_set1_epi32(steps->multiplier);
@@ -183,8 +195,8 @@ static inline void ck_requantize16_8bit(const int32_t *acc, const ck_requant_ste
             z[h] = _mm256_loadu_si256((const __m256i *)(zz + 8 * h));
         }
     }
-    const __m256i v0 = ck_requantize8_avx2(_mm256_loadu_si256((const __m256i *)acc), m[0], s[0], z[0], lo, hi);
-    const __m256i v1 = ck_requantize8_avx2(_mm256_loadu_si256((const __m256i *)(acc + 8)), m[1], s[1], z[1], lo, hi);
+    const __m256i v0 = ck_requantize8_avx2(a0, m[0], s[0], z[0], lo, hi);
+    const __m256i v1 = ck_requantize8_avx2(a1, m[1], s[1], z[1], lo, hi);
     // Values are already within 8 bits: the saturating packs only narrow. packs_epi32 works
     // per 128-bit lane, so restore the order before the 16 -> 8 bit pack.
     const __m256i w = _mm256_permute4x64_epi64(_mm256_packs_epi32(v0, v1), 0xD8);
@@ -197,7 +209,8 @@ static inline void ck_requantize16_8bit(const int32_t *acc, const ck_requant_ste
 #else
     for (int j = 0; j < n; j++) {
         const ck_requant_step *st = steps + j * step_stride;
-        const int64_t p = (int64_t)acc[j] * st->multiplier;
+        const int32_t v = (int32_t)((uint32_t)acc[j] + (uint32_t)(addend ? addend[j * addend_stride] : 0));
+        const int64_t p = (int64_t)v * st->multiplier;
         const int64_t half = (int64_t)1 << (st->shift - 1);
         int64_t q = (p + half) >> st->shift;
         if (((p + half) & (((int64_t)1 << st->shift) - 1)) == 0) q &= ~(int64_t)1;

@@ -84,7 +84,7 @@ extension IntegerConvKernel {
                     for q in 0..<n { dst[q] = acc[q] }
                 } else {
                     UnsafeMutableRawPointer(result).storeBytes(of: acc, as: V.self)
-                    ck_requantize16_8bit(result, steps.baseAddress! + c, 0, output == .int8 ? 1 : 0, y + o, Int32(n))
+                    ck_requantize16_8bit(result, nil, 0, steps.baseAddress! + c, 0, output == .int8 ? 1 : 0, y + o, Int32(n))
                 }
                 ow += 16
             }

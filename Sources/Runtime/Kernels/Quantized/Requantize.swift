@@ -49,32 +49,29 @@ struct IntegerEpilogue {
     @inline(__always)
     func apply(_ tile: UnsafeMutablePointer<Int32>, row: Int, col: Int, mr: Int, nr: Int) {
         let ts = IntegerGEMM.nr
-        if let addend {
-            for i in 0..<mr {
-                let a = addend + (row + i) * addendRowStride + col * addendColStride
-                for j in 0..<nr { tile[i * ts + j] &+= a[j * addendColStride] }
-            }
-        }
-        let prs = paramRowStride, pcs = paramColStride
+        let prs = paramRowStride, pcs = paramColStride, ars = addendRowStride, acs = addendColStride
         switch output {
-        case let .int32(y):
-            for i in 0..<mr {
-                let out = y + (row + i) * ldc + col
-                for j in 0..<nr { out[j] = tile[i * ts + j] }
-            }
         case let .int8(y):
             for i in 0..<mr {
-                ck_requantize16_8bit(tile + i * ts, steps! + (row + i) * prs + col * pcs, pcs, 1, y + (row + i) * ldc + col, Int32(nr))
+                ck_requantize16_8bit(tile + i * ts, addend.map { $0 + (row + i) * ars + col * acs }, acs,
+                                     steps! + (row + i) * prs + col * pcs, pcs, 1, y + (row + i) * ldc + col, Int32(nr))
             }
         case let .uint8(y):
             for i in 0..<mr {
-                ck_requantize16_8bit(tile + i * ts, steps! + (row + i) * prs + col * pcs, pcs, 0, y + (row + i) * ldc + col, Int32(nr))
+                ck_requantize16_8bit(tile + i * ts, addend.map { $0 + (row + i) * ars + col * acs }, acs,
+                                     steps! + (row + i) * prs + col * pcs, pcs, 0, y + (row + i) * ldc + col, Int32(nr))
+            }
+        case let .int32(y):
+            for i in 0..<mr {
+                let out = y + (row + i) * ldc + col, a = addend.map { $0 + (row + i) * ars + col * acs }
+                for j in 0..<nr { out[j] = tile[i * ts + j] &+ (a?[j * acs] ?? 0) }
             }
         case let .float(y):
             let scales = scales!
             for i in 0..<mr {
                 let out = y + (row + i) * ldc + col, s = scales + (row + i) * prs + col * pcs
-                for j in 0..<nr { out[j] = Float(tile[i * ts + j]) * s[j * pcs] }
+                let a = addend.map { $0 + (row + i) * ars + col * acs }
+                for j in 0..<nr { out[j] = Float(tile[i * ts + j] &+ (a?[j * acs] ?? 0)) * s[j * pcs] }
             }
         }
     }
