@@ -41,7 +41,13 @@ echo "== what this host can measure"
 
 echo
 echo "== profiling ${#models[@]} models x ${#profiles[@]} profiles"
+# The fp32 model does not fit the M7's 512 KiB of SRAM: that job is refused with the
+# numbers (exit status 3, "a job failed"), which is the point of profiling first.
+set +e
 "$pj" profile "${models[@]}" "${pflags[@]}"
+status=$?
+set -e
+if [ "$status" -ne 0 ] && [ "$status" -ne 3 ]; then echo "demo: profile exited $status"; exit 1; fi
 
 echo
 echo "== comparison (ratios to the fp32 model)"
@@ -55,7 +61,7 @@ echo "== gate that passes (generous budgets on mcu-m7)"
 echo
 echo "== gate that fails (a 1 KiB RAM budget and a 1 nJ energy budget)"
 set +e
-"$pj" gate samples/tinycnn-fp32.onnx --profile mcu-m7 --no-profile-budgets \
+"$pj" gate samples/tinycnn-int8.onnx --profile mcu-m7 --no-profile-budgets \
   --energy "1 nJ" --peak-ram "1 KiB" --junit "$work/gate-fail.xml"
 status=$?
 set -e

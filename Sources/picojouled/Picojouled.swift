@@ -8,7 +8,7 @@ struct Picojouled: AsyncParsableCommand {
         commandName: "picojouled",
         abstract: "The Picojoule daemon: queues profiling jobs and serves results over a Unix socket.",
         subcommands: [
-            Serve.self,
+            Serve.self, Worker.self,
         ],
         defaultSubcommand: Serve.self
     )

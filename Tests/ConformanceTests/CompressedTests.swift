@@ -54,8 +54,18 @@ struct CompressedTests {
                 let step = Self.outputStep(loaded.graph, output: k) ?? 1.0 / 255
                 let (within, total, worst) = Self.withinStep(outputs[k], expected, step: step)
                 let fraction = Double(within) / Double(max(total, 1))
-                #expect(fraction >= Self.requiredFraction,
-                        "\(c) output \(k): \(within)/\(total) elements within one step (\(step)); worst |diff| \(worst)")
+                if fraction >= Self.requiredFraction { continue }
+                // onnxruntime's AVX2 u8×s8 kernels sum pairs of products in int16 with
+                // saturation (vpmaddubsw), which full-range per-channel weights overflow;
+                // ours are exact. Where we disagree, the float model decides: we must be
+                // at least as close to onnxruntime's fp32 output as onnxruntime's int8 is.
+                let fp32 = try Engine.readNumpy(dir.appendingPathComponent("fp32-folded.ort.npy").path)
+                let ours = Self.l1(outputs[k], fp32), theirs = Self.l1(expected, fp32)
+                #expect(ours <= theirs,
+                        "\(c) output \(k): \(within)/\(total) elements within one step (\(step)) of onnxruntime, worst |diff| \(worst); L1 to fp32: ours \(ours), onnxruntime's \(theirs)")
+                if ours <= theirs {
+                    print("compressed \(c): \(within)/\(total) within one step of onnxruntime's int8; closer to fp32 than it (L1 \(ours) vs \(theirs))")
+                }
             } else {
                 let tolerance = c.variant.hasPrefix("fp16") ? Self.fp16Tolerance : Self.floatTolerance
                 if let problem = mismatch(actual: outputs[k], expected: expected, tolerance: tolerance) {
@@ -83,6 +93,11 @@ struct CompressedTests {
             if d <= step * (1 + 1e-4) { within += 1 }
         }
         return (within, a.count, worst)
+    }
+
+    static func l1(_ a: Tensor, _ b: Tensor) -> Double {
+        guard let x = doubles(a), let y = doubles(b), x.count == y.count else { return .infinity }
+        return zip(x, y).reduce(0) { $0 + abs($1.0 - $1.1) }
     }
 
     func toFloat16(_ t: Tensor) -> Tensor {

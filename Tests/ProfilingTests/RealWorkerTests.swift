@@ -47,14 +47,9 @@ import Testing
         #expect((result.model.macs[.float32] ?? 0) > 0)
         // Every counter is either counted or unavailable with a reason, never a silent zero.
         #expect(!result.host.counters.isEmpty)
-        for reading in result.host.counters {
-            switch reading.status {
-            case .counted(let value, _, _): #expect(value >= 0, "\(reading.event)")
-            case .unavailable(_, let reason): #expect(!reason.isEmpty, "\(reading.event)")
-            }
-        }
-        let taskClock = result.host.counters.first { $0.event.contains("TASK_CLOCK") || $0.event == "task-clock" }
-        #expect(taskClock?.value.map { $0 > 0 } ?? false, "the software task clock counts in the worker")
+        let counters = CounterText.check(result.host.counters)
+        #expect(counters.silent.isEmpty, "counters without a count or a reason: \(counters.silent)")
+        #expect(counters.taskClockCounted, "the software task clock counts in the worker")
         // The one-core profile pinned the worker: the constraint says so.
         #expect(result.host.constraints.contains { $0.name == "cores" && $0.applied })
     }
@@ -86,10 +81,38 @@ import Testing
     }
 
     @Test func theInt8SampleCostsLessModeledEnergyThanFP32OnTheM7() throws {
-        let fp32 = try JobRunner().run(try Self.spec("fp32", profile: "mcu-m7", runs: 2))
-        let int8 = try JobRunner().run(try Self.spec("int8", profile: "mcu-m7", runs: 2))
+        // The fp32 sample needs more than the M7's 512 KiB of SRAM (that refusal is its
+        // own test); lift the cap so that both run and their estimates compare.
+        func run(_ variant: String) throws -> ProfileResult {
+            var spec = try Self.spec(variant, profile: "mcu-m7", runs: 2)
+            spec.profile.constraints.memoryCapBytes = nil
+            return try JobRunner().run(spec)
+        }
+        let fp32 = try run("fp32"), int8 = try run("int8")
         #expect(int8.estimate.energy.value < fp32.estimate.energy.value)
         #expect(int8.memory.flashBytes < fp32.memory.flashBytes)
         #expect((int8.model.macs[.int8] ?? 0) + (int8.model.macs[.uint8] ?? 0) > 0, "the int8 sample computes in integers")
+    }
+}
+
+/// Counter checks kept out of the async test body: Swift 6.3.1's optimizer crashes
+/// (CopyPropagation, "outside of lifetime use") on a switch over a borrowed
+/// `CounterReading.Status` inside an async function.
+enum CounterText {
+    struct Check { var silent: [String]; var taskClockCounted: Bool }
+
+    @inline(never)
+    static func check(_ counters: [CounterReading]) -> Check {
+        var silent: [String] = [], taskClock = false
+        for reading in counters {
+            switch reading.status {
+            case .counted(let value, _, _):
+                if value < 0 { silent.append(reading.event) }
+                if (reading.event.contains("TASK_CLOCK") || reading.event == "task-clock") && value > 0 { taskClock = true }
+            case .unavailable(_, let reason):
+                if reason.isEmpty { silent.append(reading.event) }
+            }
+        }
+        return Check(silent: silent, taskClockCounted: taskClock)
     }
 }

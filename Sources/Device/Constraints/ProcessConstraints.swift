@@ -144,14 +144,17 @@ public enum RuntimeOverhead {
     }
 
     /// Overhead to allow for a worker about to run `threads` threads: what is mapped
-    /// now, a stack per thread (RLIMIT_STACK, as glibc reserves it), and 32 MiB for
-    /// libraries and runtime structures the engine maps lazily.
+    /// now, a stack per thread (RLIMIT_STACK, as glibc reserves it), and 96 MiB for
+    /// what the runtime maps lazily: Foundation maps ICU's data (~30 MiB) the first
+    /// time it formats or compares text, Dispatch and the concurrency runtime start
+    /// threads of their own. With 32 MiB, workers died in those maps, not in the
+    /// model. The cap that matters is the static plan check; RLIMIT_AS is the backstop.
     public static func estimate(threads: Int) -> Int {
         let now = addressSpaceBytes() ?? 64 << 20
         var stack = rlimit()
         getrlimit(Int32(RLIMIT_STACK.rawValue), &stack)
         let stackBytes = stack.rlim_cur == rlim_t.max ? 8 << 20 : Int(stack.rlim_cur)
-        return now + threads * stackBytes + (32 << 20)
+        return now + threads * stackBytes + (96 << 20)
     }
 
     static func statusField(_ field: String, pid: Int32?) -> Int? {
