@@ -77,7 +77,9 @@ import Testing
     @Test func throttleStopsAndContinuesTheProcess() throws {
         let child = try PausedChild("while :; do :; done")
         let applied = ProcessConstraints.apply(Constraints(cores: 1, cpuShare: 0.25), overheadBytes: 0, pid: child.pid)
-        defer { applied.throttle?.stop(); child.process.terminate() }
+        // SIGKILL, not terminate(): a SIGTERM that lands while the throttle holds the
+        // child stopped can be lost, and the spinning child outlives the test run.
+        defer { applied.throttle?.stop(); kill(child.pid, SIGKILL); child.process.waitUntilExit() }
         let throttle = try #require(applied.throttle)
         #expect(applied.outcomes.contains { $0.name == "cpu_share" && $0.applied })
         child.input.fileHandleForWriting.write("go\n".data(using: .utf8)!)

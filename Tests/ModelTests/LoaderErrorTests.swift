@@ -35,7 +35,7 @@ import Testing
 
     @Test func unsupportedOpset() {
         let g = ONNX.graph(nodes: [ONNX.node("Relu", ["x"], ["y"])], inputs: [ONNX.valueInfo("x", 1, [.value(1)])], outputs: [ONNX.valueInfo("y", 1, nil)])
-        #expect(loadError(ONNX.model(g, opset: 6)) == .unsupportedOpset(domain: "", version: 6))
+        #expect(loadError(ONNX.model(g, opset: 5)) == .unsupportedOpset(domain: "", version: 5))
         #expect(loadError(ONNX.model(g, opset: 22)) == .unsupportedOpset(domain: "", version: 22))
         #expect(loadError(ONNX.model(g, opset: 13, extraOpsets: [("com.microsoft", 1)])) == nil)
     }

@@ -37,6 +37,11 @@ extension ShapeInference {
             throw .unsupportedOperator(node: c.node.name, opType: op, domain: domain)
         }
         if unary.contains(op) { return [try c.type(0)] }
+        // PRelu's slope broadcasts to X only (unidirectional), and a 1-D slope of length C
+        // on [N, C, ...] means per channel (opset 6 exports): the output is X's type,
+        // the rule the kernel applies (preluShapes).
+        if op == "PRelu", c.has(0), c.has(1), (try c.shape(1)).count == 1, (try c.shape(0)).count >= 2,
+           (try c.shape(1))[0] == (try c.shape(0))[1] { return [try c.type(0)] }
         if binary.contains(op) { return [try broadcastAll(c, dtypeFrom: 0)] }
         if comparison.contains(op) { return [TensorType(dtype: .bool, shape: try broadcastAll(c, dtypeFrom: 0).shape)] }
         if reductions.contains(op) { return [try reduce(c)] }

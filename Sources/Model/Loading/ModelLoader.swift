@@ -3,7 +3,7 @@ import SwiftProtobuf
 /// Reads ONNX model files into the graph IR.
 public enum ModelLoader {
     /// The default-domain opset versions Picojoule's shape inference and kernels know.
-    public static let supportedOpsets: ClosedRange<Int> = 7...21
+    public static let supportedOpsets: ClosedRange<Int> = 6...21
 
     /// Loads the model at `path`; external data is read from the file's folder.
     public static func load(path: String, options: LoadOptions = .init()) throws(ModelError) -> LoadedModel {
@@ -31,6 +31,7 @@ public enum ModelLoader {
         let opsets = try readOpsets(proto, usesDefaultDomain: proto.graph.node.contains { $0.domain.isEmpty || $0.domain == "ai.onnx" })
         var graph = try GraphBuilder(baseDirectory: baseDirectory, options: options).build(proto.graph, opsets: opsets)
         if graph.name.isEmpty { graph.name = name }
+        try LegacyBroadcast.run(&graph)
         if options.inferShapes { try ShapeInference.infer(&graph) }
         let producer = [proto.producerName, proto.producerVersion].filter { !$0.isEmpty }.joined(separator: " ")
         return LoadedModel(graph: graph, irVersion: Int(proto.irVersion), producer: producer,
