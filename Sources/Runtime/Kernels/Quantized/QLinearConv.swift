@@ -44,26 +44,11 @@ struct IntegerConvKernel: Kernel {
         guard rank == 1 || rank == 2 else {
             throw .unsupportedOperator(node: sig.node.name, opType: "\(sig.node.opType) (\(max(rank, 0))-D)", domain: "", dtype: x.dtype)
         }
-        guard w.shape.count == x.shape.count else { throw sig.linearMismatch("weight shape \(w.shape) does not match input \(x.shape)") }
-        let group = try sig.linearInt("group", default: 1)
-        let cin = x.shape[1], cout = w.shape[0]
-        guard group >= 1, cin % group == 0, cout % group == 0, w.shape[1] == cin / group else {
-            throw sig.linearMismatch("input channels \(cin), weight \(w.shape) and group \(group) are inconsistent")
-        }
-        let kernel = Array(w.shape.dropFirst(2))
-        if let ks = try sig.linearInts("kernel_shape"), ks != kernel { throw sig.linearInvalid("kernel_shape", "\(ks) differs from the weight's \(kernel)") }
-        let spatial = Array(x.shape.dropFirst(2))
-        let strides = try linearSpatialAttribute(sig, "strides", count: rank)
-        let dilations = try linearSpatialAttribute(sig, "dilations", count: rank)
-        let pads = try linearWindowPads(sig, input: spatial, kernel: kernel, strides: strides, dilations: dilations)
-        var out: [Int] = []
-        for i in 0..<rank {
-            let extent = (kernel[i] - 1) * dilations[i] + 1
-            let o = (spatial[i] + pads[i].begin + pads[i].end - extent) / strides[i] + 1
-            guard o >= 1 else { throw sig.linearMismatch("kernel \(kernel) with dilations \(dilations) is larger than the padded input \(spatial)") }
-            out.append(o)
-        }
-        let expected = [x.shape[0], cout] + out
+        let geometry = try ConvGeometry(sig, x: x.shape, w: w.shape)
+        let group = geometry.group, cin = geometry.inChannels, cout = geometry.outChannels
+        let kernel = geometry.kernel, spatial = geometry.spatial, strides = geometry.strides
+        let dilations = geometry.dilations, pads = geometry.pads, out = geometry.out
+        let expected = geometry.outputShape
         guard let outType = sig.outputTypes.first, outType.shape == expected else {
             throw sig.linearMismatch("output shape \(sig.outputTypes.first?.shape ?? []) is not \(expected)")
         }
