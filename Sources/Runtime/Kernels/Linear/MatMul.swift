@@ -12,40 +12,12 @@ struct MatMulKernel: Kernel {
 
     static func prepare(_ sig: KernelSignature) throws(KernelError) -> PreparedKernel {
         let a = try sig.linearFloatInput(0), b = try sig.linearFloatInput(1)
-        guard !a.shape.isEmpty, !b.shape.isEmpty else { throw sig.linearMismatch("operands must have at least one dimension") }
-        let aShape = a.shape.count == 1 ? [1, a.shape[0]] : a.shape
-        let bShape = b.shape.count == 1 ? [b.shape[0], 1] : b.shape
-        let m = aShape[aShape.count - 2], k = aShape[aShape.count - 1]
-        let kb = bShape[bShape.count - 2], n = bShape[bShape.count - 1]
-        guard k == kb else { throw sig.linearMismatch("inner dimensions differ: \(a.shape) × \(b.shape)") }
-        let aBatch = Array(aShape.dropLast(2)), bBatch = Array(bShape.dropLast(2))
-        let rank = max(aBatch.count, bBatch.count)
-        let aB = Array(repeating: 1, count: rank - aBatch.count) + aBatch
-        let bB = Array(repeating: 1, count: rank - bBatch.count) + bBatch
-        var outBatch: [Int] = []
-        for i in 0..<rank {
-            guard aB[i] == bB[i] || aB[i] == 1 || bB[i] == 1 else { throw sig.linearMismatch("batch dimensions \(aBatch) and \(bBatch) do not broadcast") }
-            outBatch.append(aB[i] == 1 ? bB[i] : aB[i])
-        }
-        var expected = outBatch
-        if a.shape.count > 1 { expected.append(m) }
-        if b.shape.count > 1 { expected.append(n) }
+        let geometry = try MatMulGeometry(sig, a: a.shape, b: b.shape)
+        let m = geometry.m, n = geometry.n, k = geometry.k, bB = geometry.bBatch, expected = geometry.outputShape
         guard sig.outputTypes.first?.shape.reduce(1, *) == expected.reduce(1, *) else {
             throw sig.linearMismatch("output shape \(sig.outputTypes.first?.shape ?? []) does not match \(expected)")
         }
-        // Broadcast offsets, in units of whole matrices of each operand.
-        let count = outBatch.reduce(1, *)
-        var aIndex = [Int](repeating: 0, count: count), bIndex = [Int](repeating: 0, count: count)
-        for flat in 0..<count {
-            var rem = flat, ai = 0, bi = 0, aStride = 1, bStride = 1
-            for d in stride(from: rank - 1, through: 0, by: -1) {
-                let idx = rem % outBatch[d]; rem /= outBatch[d]
-                if aB[d] != 1 { ai += idx * aStride }
-                if bB[d] != 1 { bi += idx * bStride }
-                aStride *= aB[d]; bStride *= bB[d]
-            }
-            aIndex[flat] = ai; bIndex[flat] = bi
-        }
+        let aIndex = geometry.aMatrix, bIndex = geometry.bMatrix, count = aIndex.count
         var kernel = MatMulKernel(m: m, n: n, k: k, aOffsets: aIndex.map { $0 * m * k }, bOffsets: bIndex.map { $0 * k * n },
                                   slots: sig.linearSlots)
         if let cb = sig.linearFloatConstant(1) {
