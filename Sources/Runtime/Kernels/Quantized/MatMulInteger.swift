@@ -78,7 +78,9 @@ struct IntegerMatMulKernel: Kernel {
         let outputs = Int64(count) * Int64(m) * Int64(n)
         var packedBytes: Int?
         if let p = kernel.packedB {
-            packedBytes = p.byteCount + steps.count * MemoryLayout<IntegerRequantStep>.stride + aZero.constantBytes
+            // The weights as the device holds them (one byte per int8 element), not the host's
+            // int16-widened packing: this count feeds the device's flash/RAM traffic and memory fit.
+            packedBytes = (sig.constants[bIndex]?.byteCount ?? p.byteCount) + steps.count * MemoryLayout<IntegerRequantStep>.stride + aZero.constantBytes
         }
         return PreparedKernel(kernel: kernel, scratchBytes: scratch, packedWeightBytes: packedBytes,
                               macs: [a.dtype: outputs * Int64(k)], ops: q ? [.int32: 2 * outputs] : [:], computeType: a.dtype)

@@ -76,7 +76,9 @@ struct QGemmKernel: Kernel {
         if quantized { ops[.int32, default: 0] += 2 * mn } else { ops[.float32] = mn }
         var packedBytes: Int?
         if let p = kernel.packedB {
-            packedBytes = p.byteCount + steps.count * MemoryLayout<IntegerRequantStep>.stride + scales.count * 4 + aZero.constantBytes
+            // The weights as the device holds them (one byte per int8 element), not the host's
+            // int16-widened packing: this count feeds the device's flash/RAM traffic and memory fit.
+            packedBytes = (sig.constants[3]?.byteCount ?? p.byteCount) + steps.count * MemoryLayout<IntegerRequantStep>.stride + scales.count * 4 + aZero.constantBytes
                 + (sig.constants.count > 6 ? sig.constants[6]?.byteCount ?? 0 : 0)
         }
         return PreparedKernel(kernel: kernel, scratchBytes: scratch, packedWeightBytes: packedBytes,

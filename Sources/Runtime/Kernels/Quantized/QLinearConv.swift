@@ -117,7 +117,9 @@ struct IntegerConvKernel: Kernel {
         // table (it replaces the scales), and the bias and zero points when constant.
         var packedBytes: Int?
         if let p = k.packedW {
-            packedBytes = p.byteCount + steps.count * MemoryLayout<IntegerRequantStep>.stride + inputZero.constantBytes
+            // The weights as the device holds them (one byte per int8 element), not the host's
+            // int16-widened packing: this count feeds the device's flash/RAM traffic and memory fit.
+            packedBytes = (sig.constants[wIndex]?.byteCount ?? p.byteCount) + steps.count * MemoryLayout<IntegerRequantStep>.stride + inputZero.constantBytes
                 + (biasIndex.flatMap { sig.constants[$0] }.map { $0.byteCount } ?? 0)
         }
         return PreparedKernel(kernel: k, scratchBytes: scratch, packedWeightBytes: packedBytes,
