@@ -14,14 +14,18 @@ public enum CompareTable {
 
     public static func render(_ rows: [Row]) -> String {
         var table = TextTable(["model", "profile", "size", "peak RAM", "latency", "energy", "data moved", "source"])
+        // The baseline is the first model given, profile by profile; where it has no
+        // result (refused, failed) that profile's rows carry no ratios rather than
+        // ratios to whichever model happens to come next.
+        let firstModel = rows.first?.model
         var first: [String: ResultSummary] = [:]
+        for row in rows where row.model == firstModel { if let r = row.result { first[row.profile] = r } }
         for row in rows {
             guard let r = row.result else {
                 table.add([row.model, row.profile, "—", "—", "—", "—", "—", "no result"])
                 continue
             }
-            let base = first[row.profile]
-            if base == nil { first[row.profile] = r }
+            let base = row.model == firstModel ? nil : first[row.profile]
             func cell(_ value: Double, _ unit: String, _ baseValue: Double?) -> String {
                 let text = Units.format(value, unit)
                 guard let baseValue, baseValue > 0 else { return text }
