@@ -43,22 +43,15 @@ struct ConvKernel: Kernel {
         }
         let geometry = try ConvGeometry(sig, x: x.shape, w: w.shape)
         let group = geometry.group, cin = geometry.inChannels, cout = geometry.outChannels
-        let kernel = geometry.kernel, spatial = geometry.spatial, strides = geometry.strides
-        let dilations = geometry.dilations, pads = geometry.pads, out = geometry.out
+        let pads = geometry.pads
         let expected = geometry.outputShape
         guard sig.outputTypes.first?.shape == expected else { throw sig.linearMismatch("output shape \(sig.outputTypes.first?.shape ?? []) is not \(expected)") }
         if sig.linearHasInput(2) {
             let b = try sig.linearFloatInput(2)
             guard b.shape == [cout] else { throw sig.linearMismatch("bias shape \(b.shape) is not [\(cout)]") }
         }
-        let (kh, kw) = ConvShape.hw(kernel, fill: 1), (sh, sw) = ConvShape.hw(strides, fill: 1)
-        let (dh, dw) = ConvShape.hw(dilations, fill: 1), (h, wd) = ConvShape.hw(spatial, fill: 1)
-        let (oh, ow) = ConvShape.hw(out, fill: 1)
-        let top = rank == 2 ? pads[0] : LinearAxisPads(begin: 0, end: 0), left = pads[rank - 1]
-        let shape = ConvShape(batch: x.shape[0], inChannels: cin, outChannels: cout, group: group, height: h, width: wd,
-                              outH: oh, outW: ow, kernelH: kh, kernelW: kw, strideH: sh, strideW: sw,
-                              dilationH: dh, dilationW: dw, padTop: top.begin, padLeft: left.begin,
-                              padBottom: top.end, padRight: left.end)
+        let shape = geometry.convShape
+        let kh = shape.kernelH, kw = shape.kernelW, sh = shape.strideH, sw = shape.strideW
         let path: Path
         if group == cin && group == cout && cin > 1 { path = .depthwise }
         else if kh == 1 && kw == 1 && sh == 1 && sw == 1 && pads.allSatisfy({ $0.begin == 0 && $0.end == 0 }) { path = .pointwise }

@@ -14,6 +14,20 @@ struct ConvGeometry {
     var out: [Int]
     /// [N, Cout] + out: what the node's output type must be.
     var outputShape: [Int]
+    var batch: Int
+
+    /// The geometry as the 2-D conv kernels run it (a 1-D conv has height 1).
+    var convShape: ConvShape {
+        let rank = spatial.count
+        let (kh, kw) = ConvShape.hw(kernel, fill: 1), (sh, sw) = ConvShape.hw(strides, fill: 1)
+        let (dh, dw) = ConvShape.hw(dilations, fill: 1), (h, wd) = ConvShape.hw(spatial, fill: 1)
+        let (oh, ow) = ConvShape.hw(out, fill: 1)
+        let top = rank == 2 ? pads[0] : LinearAxisPads(begin: 0, end: 0), left = pads[rank - 1]
+        return ConvShape(batch: batch, inChannels: inChannels, outChannels: outChannels, group: group, height: h, width: wd,
+                         outH: oh, outW: ow, kernelH: kh, kernelW: kw, strideH: sh, strideW: sw,
+                         dilationH: dh, dilationW: dw, padTop: top.begin, padLeft: left.begin,
+                         padBottom: top.end, padRight: left.end)
+    }
 
     /// `x` and `w` are [N, C, spatial…] and [M, C/group, kernel…]; the caller has
     /// checked the spatial rank it supports.
@@ -38,6 +52,7 @@ struct ConvGeometry {
             guard o >= 1 else { throw sig.linearMismatch("kernel \(kernel) with dilations \(dilations) is larger than the padded input \(spatial)") }
             out.append(o)
         }
+        batch = x[0]
         outputShape = [x[0], outChannels] + out
     }
 }

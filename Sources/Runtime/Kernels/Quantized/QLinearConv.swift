@@ -45,21 +45,14 @@ struct IntegerConvKernel: Kernel {
             throw .unsupportedOperator(node: sig.node.name, opType: "\(sig.node.opType) (\(max(rank, 0))-D)", domain: "", dtype: x.dtype)
         }
         let geometry = try ConvGeometry(sig, x: x.shape, w: w.shape)
-        let group = geometry.group, cin = geometry.inChannels, cout = geometry.outChannels
-        let kernel = geometry.kernel, spatial = geometry.spatial, strides = geometry.strides
-        let dilations = geometry.dilations, pads = geometry.pads, out = geometry.out
+        let group = geometry.group, cout = geometry.outChannels, pads = geometry.pads
         let expected = geometry.outputShape
         guard let outType = sig.outputTypes.first, outType.shape == expected else {
             throw sig.linearMismatch("output shape \(sig.outputTypes.first?.shape ?? []) is not \(expected)")
         }
-        let (kh, kw) = ConvShape.hw(kernel, fill: 1), (sh, sw) = ConvShape.hw(strides, fill: 1)
-        let (dh, dw) = ConvShape.hw(dilations, fill: 1), (h, wd) = ConvShape.hw(spatial, fill: 1)
-        let (oh, ow) = ConvShape.hw(out, fill: 1)
-        let top = rank == 2 ? pads[0] : LinearAxisPads(begin: 0, end: 0), left = pads[rank - 1]
-        let shape = ConvShape(batch: x.shape[0], inChannels: cin, outChannels: cout, group: group, height: h, width: wd,
-                              outH: oh, outW: ow, kernelH: kh, kernelW: kw, strideH: sh, strideW: sw,
-                              dilationH: dh, dilationW: dw, padTop: top.begin, padLeft: left.begin,
-                              padBottom: top.end, padRight: left.end)
+        let shape = geometry.convShape
+        let kh = shape.kernelH, kw = shape.kernelW, sh = shape.strideH, sw = shape.strideW
+        let dh = shape.dilationH, dw = shape.dilationW
 
         let inputZero = try sig.integerZeroPoint(2, "x_zero_point", count: 1, perElement: false)
         let weightZero = try sig.integerZeroPoint(q ? 5 : 3, "w_zero_point", count: cout)
@@ -87,9 +80,9 @@ struct IntegerConvKernel: Kernel {
                                   inputZero: inputZero, weightZero: weightZero, steps: steps, output: outType.dtype,
                                   slots: sig.linearSlots)
         if !pointwise && !k.isDepthwise {
-            k.paddedH = max(h + top.begin + top.end, (oh - 1) * sh + (kh - 1) * dh + 1)
+            k.paddedH = max(shape.height + shape.padTop + shape.padBottom, (shape.outH - 1) * sh + (kh - 1) * shape.dilationH + 1)
             // 16 spare bytes: a panel's 16-pixel run may start at the last output column.
-            k.paddedW = max(wd + left.begin + left.end, (ow - 1) * sw + (kw - 1) * dw + 1) + 16
+            k.paddedW = max(shape.width + shape.padLeft + shape.padRight, (shape.outW - 1) * sw + (kw - 1) * shape.dilationW + 1) + 16
             for d in 0..<k.depth {
                 let ch = d / shape.taps, r = d % shape.taps
                 k.rowOffsets.append(ch * k.paddedH * k.paddedW + (r / kw) * dh * k.paddedW + (r % kw) * dw)
