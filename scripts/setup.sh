@@ -8,6 +8,8 @@ dpkg -s libpfm4-dev >/dev/null 2>&1 || need+=(libpfm4-dev)
 dpkg -s libnuma-dev >/dev/null 2>&1 || need+=(libnuma-dev)
 dpkg -s libsqlite3-dev >/dev/null 2>&1 || need+=(libsqlite3-dev)
 command -v valgrind >/dev/null 2>&1 || need+=(valgrind)
+# objcopy strips the DWARF 5 that valgrind 3.19 cannot read from the copy it runs.
+command -v objcopy >/dev/null 2>&1 || need+=(binutils)
 command -v curl >/dev/null 2>&1 || need+=(curl)
 python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || need+=(python3-venv)
 if [ ${#need[@]} -gt 0 ]; then

@@ -1,7 +1,6 @@
 import ArgumentParser
 
-@main
-struct Picojoule: AsyncParsableCommand {
+struct Picojoule: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "picojoule",
         abstract: "Profile neural-network models against device targets: energy, data movement, memory, latency.",

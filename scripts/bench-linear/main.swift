@@ -72,3 +72,24 @@ if want("conv") {
     conv("DWConv 112x112 32 3x3", c: 32, m: 32, hw: 112, k: 3, s: 1, group: 32)
     conv("DWConv 112x112 64 3x3 s2", c: 64, m: 64, hw: 112, k: 3, s: 2, group: 64)
 }
+if want("sparse") {
+    // Pruned weights: the same conv with `density` of its weights kept (random
+    // positions), dense kernel vs sparse kernel, to place SparseWeightRows.maximumDensity.
+    // Above the threshold the registry picks dense, so both are run through it by
+    // pruning to the density under test; FLOPs are the dense count, so GFLOP/s compare.
+    func pruned(_ shape: [Int], density: Double) -> Tensor {
+        var g = SystemRandomNumberGenerator()
+        return Tensor(floats: (0..<shape.reduce(1, *)).map { _ in Double.random(in: 0..<1, using: &g) < density ? Float.random(in: -1...1, using: &g) : 0 }, shape: shape)
+    }
+    func conv(_ name: String, c: Int, m: Int, hw: Int, k: Int, density: Double) {
+        let pad = k / 2
+        bench("\(name) density \(density)", op: "Conv", attrs: ["pads": .ints([pad, pad, pad, pad])],
+              inputs: [randomTensor([1, c, hw, hw]), pruned([m, c, k, k], density: density), randomTensor([m])], constant: [false, true, true],
+              out: [1, m, hw, hw], flops: 2 * Double(m * hw * hw * c * k * k))
+    }
+    for d in [1.0, 0.5, 0.4, 0.25, 0.1] {
+        conv("Conv 56x56 64->256 1x1", c: 64, m: 256, hw: 56, k: 1, density: d)
+        conv("Conv 28x28 128->128 3x3", c: 128, m: 128, hw: 28, k: 3, density: d)
+        conv("Conv 14x14 256->256 3x3", c: 256, m: 256, hw: 14, k: 3, density: d)
+    }
+}

@@ -74,6 +74,9 @@ public enum Cachegrind {
         let total = request.macsPerInference * Int64(max(request.inferences, 1))
         if !request.force && total > request.macLimit { throw .tooLarge(macs: total, limit: request.macLimit) }
         var commands: [String] = []
+        var request = request
+        if let exe = request.command.first { request.command[0] = SimulationBinary.prepare(exe) }
+        if let exe = request.baseline?.first { request.baseline?[0] = SimulationBinary.prepare(exe) }
         var counts = try simulate(valgrind, request.command, request, &commands)
         if let baseline = request.baseline {
             let base = try simulate(valgrind, baseline, request, &commands)

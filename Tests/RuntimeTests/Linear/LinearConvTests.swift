@@ -81,7 +81,8 @@ struct LinearConvTests {
     func counting() throws {
         let prepared = try linearPrepare("Conv", attributes: ["group": .int(2), "pads": .ints([1, 1, 1, 1])],
                                          inputs: [LinearInput([Float](repeating: 0, count: 2 * 4 * 5 * 6), [2, 4, 5, 6]),
-                                                  LinearInput([Float](repeating: 0, count: 6 * 2 * 9), [6, 2, 3, 3], constant: true),
+                                                  // Non-zero: all-zero weights would take the sparse path and count no MACs.
+                                                  LinearInput([Float](repeating: 0.5, count: 6 * 2 * 9), [6, 2, 3, 3], constant: true),
                                                   LinearInput([Float](repeating: 0, count: 6), [6], constant: true)],
                                          outputShapes: [[2, 6, 5, 6]])
         #expect(prepared.macs[.float32, default: 0] == Int64(2 * 6 * 5 * 6 * 2 * 9))

@@ -22,12 +22,16 @@ struct ConvShape: Sendable {
 /// Three paths: depthwise (group = C = M) runs a direct SIMD kernel; 1×1 stride-1
 /// unpadded convs multiply the weights by the input planes directly; the rest pack the
 /// im2col matrix straight into GEMM panels (no full im2col buffer). Weights are packed
-/// once per group at prepare when they are constant.
+/// once per group at prepare when they are constant. Constant weights that are mostly
+/// zeros (pruned models) run the non-depthwise paths through `SparseConv` instead,
+/// and the node then counts only the MACs of its non-zero weights.
 struct ConvKernel: Kernel {
     enum Path: Sendable { case depthwise, pointwise, im2col }
     var shape: ConvShape
     var path: Path
     var packedW: LinearPackedFloats?
+    /// Set when the constant weights are sparse enough for `SparseConv`.
+    var sparseW: SparseWeightRows?
     var hasBias: Bool
     var slots: Int
 
@@ -63,9 +67,18 @@ struct ConvKernel: Kernel {
             scratch = k.depthwiseRowStride * k.depthwisePaddedHeight * 4 * k.slots
         case .pointwise, .im2col:
             if let wc = sig.linearFloatConstant(1) {
+                let src = wc.storage.bytes.assumingMemoryBound(to: Float.self)
+                if SparseWeightRows.density(src, count: cout * k.depth) <= SparseWeightRows.maximumDensity {
+                    let sparse = SparseWeightRows(src, rows: cout, depth: k.depth)
+                    k.sparseW = sparse
+                    let outputs = linearElements(expected)
+                    return PreparedKernel(kernel: k, scratchBytes: SparseConv.scratchFloats(depth: k.depth) * 4 * k.slots,
+                                          packedWeightBytes: sparse.byteCount,
+                                          macs: [.float32: Int64(sparse.nonZeros) * Int64(shape.batch * shape.outPlane)],
+                                          ops: k.hasBias ? [.float32: outputs] : [:], computeType: .float32)
+                }
                 let per = SGEMM.packedACount(m: k.outG, k: k.depth)
                 let storage = TensorStorage(count: max(per * group, 1) * 4)
-                let src = wc.storage.bytes.assumingMemoryBound(to: Float.self)
                 let dst = storage.bytes.assumingMemoryBound(to: Float.self)
                 for g in 0..<group {
                     let one = SGEMM.prepackA(src + g * k.outG * k.depth, rowStride: k.depth, colStride: 1, m: k.outG, k: k.depth)
@@ -91,6 +104,10 @@ struct ConvKernel: Kernel {
             return
         }
         let s = shape
+        if let sparse = sparseW {
+            runSparse(sparse, x: x, y: y, bias: bias, scratch: scratch, pool: context.pool)
+            return
+        }
         let perA = SGEMM.packedACount(m: outG, k: depth)
         let wInput: UnsafePointer<Float>? = packedW == nil ? context.input(1, as: Float.self) : nil
         for n in 0..<s.batch {
@@ -110,6 +127,27 @@ struct ConvKernel: Kernel {
                 SGEMM.multiply(m: outG, n: s.outPlane, k: depth, a: a, b: b, c: yg, ldc: s.outPlane,
                                epilogue: SGEMMEpilogue(rowBias: bias.map { $0 + g * outG }),
                                scratch: scratch, slots: slots, pool: context.pool)
+            }
+        }
+    }
+}
+
+extension ConvKernel {
+    func runSparse(_ sparse: SparseWeightRows, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>,
+                   bias: UnsafePointer<Float>?, scratch: UnsafeMutablePointer<Float>, pool: ThreadPool) {
+        let s = shape
+        for n in 0..<s.batch {
+            for g in 0..<s.group {
+                let xg = x + (n * s.inChannels + g * inG) * s.inPlane
+                let geometry: Im2colGeometry? = path == .pointwise ? nil
+                    : Im2colGeometry(channels: inG, height: s.height, width: s.width, kernelH: s.kernelH, kernelW: s.kernelW,
+                                     strideH: s.strideH, strideW: s.strideW, dilationH: s.dilationH, dilationW: s.dilationW,
+                                     padTop: s.padTop, padLeft: s.padLeft, outH: s.outH, outW: s.outW)
+                let op = SparseConv.Operand(weights: sparse, row0: g * outG, rows: outG, input: xg, im2col: geometry,
+                                            depth: depth, columns: s.outPlane,
+                                            output: y + (n * s.outChannels + g * outG) * s.outPlane,
+                                            bias: bias.map { $0 + g * outG })
+                SparseConv.multiply(op, scratch: scratch, slots: slots, pool: pool)
             }
         }
     }
