@@ -95,6 +95,23 @@ import Testing
     }
 }
 
+extension RealWorkerTests {
+    /// The simulated source on the real binary: `picojoule run` under cachegrind with
+    /// the phone's caches, beside the modeled figures. Needs valgrind (CI installs it).
+    @Test(.enabled(if: Cachegrind.locateValgrind() != nil))
+    func aSimulatedJobReportsCachegrindMissesBesideTheModel() throws {
+        var spec = try Self.spec("int8", profile: "phone-big", runs: 1)
+        spec.simulate = true
+        let result = try JobRunner().run(spec)
+        #expect(!result.warnings.contains { $0.contains("cachegrind") }, "\(result.warnings)")
+        let simulated = result.estimate.comparisons.filter { $0.b.source == .simulated }
+        #expect(simulated.count == 2, "\(result.estimate.comparisons.map(\.quantity))")
+        // One inference of the sample reads tens of KB of weights: D1 (64 KiB here) misses some.
+        let d1 = try #require(simulated.first { $0.quantity.contains("beyond L1") || $0.quantity.contains("D1") })
+        #expect(d1.b.value > 0, "\(d1)")
+    }
+}
+
 /// Counter checks kept out of the async test body: Swift 6.3.1's optimizer crashes
 /// (CopyPropagation, "outside of lifetime use") on a switch over a borrowed
 /// `CounterReading.Status` inside an async function.

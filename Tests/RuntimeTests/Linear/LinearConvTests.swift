@@ -48,6 +48,9 @@ struct LinearConvTests {
         LinearConvCase(channels: 7, outChannels: 70, height: 1, width: 40, kernel: (1, 5), stride: (1, 2), pads: [0, 2, 0, 1], oneD: true),
         LinearConvCase(channels: 64, outChannels: 20, height: 14, width: 14, kernel: (3, 3), pads: [1, 1, 1, 1]),
         LinearConvCase(channels: 5, outChannels: 5, height: 6, width: 40, kernel: (3, 3), pads: [1, 1, 1, 1], group: 5, constantWeights: false),
+        // ShuffleNet's depthwise planes: 7 wide (one partial vector), and 14 → 7 at stride 2.
+        LinearConvCase(channels: 4, outChannels: 4, height: 7, width: 7, kernel: (3, 3), pads: [1, 1, 1, 1], group: 4),
+        LinearConvCase(batch: 2, channels: 3, outChannels: 3, height: 14, width: 14, kernel: (3, 3), stride: (2, 2), pads: [1, 1, 1, 1], group: 3),
     ]
 
     @Test("Conv matches the reference", arguments: cases, [1, 3])

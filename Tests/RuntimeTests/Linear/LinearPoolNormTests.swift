@@ -11,6 +11,10 @@ struct LinearPoolNormTests {
         ([1, 2, 11, 10], [3, 3], [1, 2], [1, 1, 1, 1], [2, 2], false),
         ([1, 1, 6, 6], [2, 2], [2, 2], [0, 0, 0, 0], [1, 1], true),
         ([1, 3, 5, 12], [3, 2], [3, 3], [2, 1, 2, 1], [1, 2], true),
+        // Wide enough for the 8-output vector path, with scalar edges on both sides.
+        ([1, 2, 9, 40], [3, 3], [2, 2], [1, 1, 1, 1], [1, 1], false),
+        ([1, 3, 6, 37], [3, 3], [1, 1], [1, 1, 1, 1], [1, 1], true),
+        ([1, 2, 5, 50], [2, 2], [2, 2], [0, 0, 0, 0], [1, 1], false),
     ]
 
     @Test("MaxPool, AveragePool and LpPool match the reference", arguments: [1, 3])

@@ -45,6 +45,10 @@ extension ConvKernel {
         let wk = w + c * s.taps
         let b = bias?[c] ?? 0
         let out = y + p * s.outPlane
+        if s.kernelH == 3 && s.kernelW == 3 && s.dilationH == 1 && s.dilationW == 1 && (s.strideW == 1 || s.strideW == 2) {
+            depthwise3x3(buffer, wk, b, out)
+            return
+        }
         for oh in 0..<s.outH {
             let yrow = out + oh * s.outW
             let rowBase = buffer + oh * s.strideH * rs
@@ -84,6 +88,62 @@ extension ConvKernel {
                 }
                 yrow[ow] = acc
                 ow += 1
+            }
+        }
+    }
+
+    /// 3×3, dilation 1, stride 1 or 2 (ShuffleNet's and MobileNet's depthwise convs):
+    /// the nine weights stay in registers, and a row's last partial group of 8 outputs
+    /// is computed as a full vector (the padded row has 16 spare floats to read) and
+    /// stored lane by lane, instead of a scalar loop that dominated 7- and 14-wide planes.
+    @inline(__always)
+    private func depthwise3x3(_ buffer: UnsafeMutablePointer<Float>, _ wk: UnsafePointer<Float>, _ b: Float,
+                              _ out: UnsafeMutablePointer<Float>) {
+        typealias V = SIMD8<Float>
+        let s = shape
+        let rs = depthwiseRowStride
+        let w0 = V(repeating: wk[0]), w1 = V(repeating: wk[1]), w2 = V(repeating: wk[2])
+        let w3 = V(repeating: wk[3]), w4 = V(repeating: wk[4]), w5 = V(repeating: wk[5])
+        let w6 = V(repeating: wk[6]), w7 = V(repeating: wk[7]), w8 = V(repeating: wk[8])
+        let bv = V(repeating: b)
+        let stride2 = s.strideW == 2
+        for oh in 0..<s.outH {
+            let yrow = out + oh * s.outW
+            let r0 = UnsafeRawPointer(buffer + oh * s.strideH * rs)
+            let r1 = r0 + rs * 4, r2 = r0 + 2 * rs * 4
+            var ow = 0
+            while ow < s.outW {
+                var acc = bv
+                if stride2 {
+                    let o = 8 * ow
+                    acc = acc.addingProduct(w0, r0.loadUnaligned(fromByteOffset: o, as: SIMD16<Float>.self).evenHalf)
+                    acc = acc.addingProduct(w1, r0.loadUnaligned(fromByteOffset: o + 4, as: SIMD16<Float>.self).evenHalf)
+                    acc = acc.addingProduct(w2, r0.loadUnaligned(fromByteOffset: o + 8, as: SIMD16<Float>.self).evenHalf)
+                    acc = acc.addingProduct(w3, r1.loadUnaligned(fromByteOffset: o, as: SIMD16<Float>.self).evenHalf)
+                    acc = acc.addingProduct(w4, r1.loadUnaligned(fromByteOffset: o + 4, as: SIMD16<Float>.self).evenHalf)
+                    acc = acc.addingProduct(w5, r1.loadUnaligned(fromByteOffset: o + 8, as: SIMD16<Float>.self).evenHalf)
+                    acc = acc.addingProduct(w6, r2.loadUnaligned(fromByteOffset: o, as: SIMD16<Float>.self).evenHalf)
+                    acc = acc.addingProduct(w7, r2.loadUnaligned(fromByteOffset: o + 4, as: SIMD16<Float>.self).evenHalf)
+                    acc = acc.addingProduct(w8, r2.loadUnaligned(fromByteOffset: o + 8, as: SIMD16<Float>.self).evenHalf)
+                } else {
+                    let o = 4 * ow
+                    acc = acc.addingProduct(w0, r0.loadUnaligned(fromByteOffset: o, as: V.self))
+                    acc = acc.addingProduct(w1, r0.loadUnaligned(fromByteOffset: o + 4, as: V.self))
+                    acc = acc.addingProduct(w2, r0.loadUnaligned(fromByteOffset: o + 8, as: V.self))
+                    acc = acc.addingProduct(w3, r1.loadUnaligned(fromByteOffset: o, as: V.self))
+                    acc = acc.addingProduct(w4, r1.loadUnaligned(fromByteOffset: o + 4, as: V.self))
+                    acc = acc.addingProduct(w5, r1.loadUnaligned(fromByteOffset: o + 8, as: V.self))
+                    acc = acc.addingProduct(w6, r2.loadUnaligned(fromByteOffset: o, as: V.self))
+                    acc = acc.addingProduct(w7, r2.loadUnaligned(fromByteOffset: o + 4, as: V.self))
+                    acc = acc.addingProduct(w8, r2.loadUnaligned(fromByteOffset: o + 8, as: V.self))
+                }
+                let valid = s.outW - ow
+                if valid >= 8 {
+                    UnsafeMutableRawPointer(yrow + ow).storeBytes(of: acc, as: V.self)
+                } else {
+                    for q in 0..<valid { yrow[ow + q] = acc[q] }
+                }
+                ow += 8
             }
         }
     }

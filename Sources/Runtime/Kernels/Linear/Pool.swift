@@ -74,7 +74,7 @@ struct PoolKernel: Kernel {
 
     /// Taps of one axis inside [lo, hi): output position o, kernel size k, dilation d.
     @inline(__always)
-    private static func taps(_ o: Int, stride: Int, pad: Int, k: Int, d: Int, lo: Int, hi: Int) -> (first: Int, end: Int) {
+    static func taps(_ o: Int, stride: Int, pad: Int, k: Int, d: Int, lo: Int, hi: Int) -> (first: Int, end: Int) {
         let start = o * stride - pad
         // First tap ≥ lo and one past the last tap < hi.
         let first = start >= lo ? 0 : (lo - start + d - 1) / d
@@ -86,7 +86,15 @@ struct PoolKernel: Kernel {
         let s = shape
         for oh in 0..<s.outH {
             let rows = Self.taps(oh, stride: s.strideH, pad: s.padTop, k: s.kernelH, d: s.dilationH, lo: 0, hi: s.height)
-            for ow in 0..<s.outW {
+            let (vectorFrom, vectorTo) = vectorColumns
+            var ow = 0
+            while ow < s.outW {
+                if ow >= vectorFrom && ow + 8 <= vectorTo {
+                    vectorOutputs(x, y, oh: oh, ow: ow, rows: rows)
+                    ow += 8
+                    continue
+                }
+                defer { ow += 1 }
                 let cols = Self.taps(ow, stride: s.strideW, pad: s.padLeft, k: s.kernelW, d: s.dilationW, lo: 0, hi: s.width)
                 let ih0 = oh * s.strideH - s.padTop, iw0 = ow * s.strideW - s.padLeft
                 var value: Float
@@ -177,7 +185,8 @@ enum LinearSIMD {
         let raw = UnsafeRawPointer(p)
         var i = 0
         while i + 8 <= n {
-            acc = pointwiseMax(acc, raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self))
+            let v = raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+            acc = acc.replacing(with: v, where: acc .< v)
             i += 8
         }
         var m = acc.max()
@@ -195,5 +204,47 @@ enum LinearSIMD {
             i += 8
         }
         while i < n { y[i] = x[i] * a + b; i += 1 }
+    }
+}
+
+extension PoolKernel {
+    /// Output columns [from, to) whose windows lie wholly inside the row, where 8 outputs
+    /// are computed at once: max and average, dilation 1, stride 1 or 2. For stride 2 the
+    /// 16-float load of the last tap must stay inside the row too. Empty otherwise.
+    private var vectorColumns: (Int, Int) {
+        let s = shape
+        guard kind != .lp, s.dilationW == 1, s.strideW == 1 || s.strideW == 2 else { return (0, 0) }
+        let from = (s.padLeft + s.strideW - 1) / s.strideW
+        // Last element a window at ow loads: ow·stride − pad + (kW − 1) + (stride 2: one more lane).
+        let reach = (s.kernelW - 1) + (s.strideW == 2 ? 1 : 0)
+        let to = min(s.outW, (s.width - 1 - reach + s.padLeft) / s.strideW + 1)
+        return to > from ? (from, to) : (0, 0)
+    }
+
+    /// Eight adjacent outputs of row `oh` from ow, all taps inside the row.
+    @inline(__always)
+    private func vectorOutputs(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, oh: Int, ow: Int, rows: (first: Int, end: Int)) {
+        typealias V = SIMD8<Float>
+        let s = shape
+        let ih0 = oh * s.strideH - s.padTop, iw0 = ow * s.strideW - s.padLeft
+        var acc = kind == .max ? V(repeating: -.infinity) : V()
+        for r in rows.first..<rows.end {
+            let row = UnsafeRawPointer(x + (ih0 + r * s.dilationH) * s.width + iw0)
+            for c in 0..<s.kernelW {
+                let v = s.strideW == 1 ? row.loadUnaligned(fromByteOffset: c * 4, as: V.self)
+                    : row.loadUnaligned(fromByteOffset: c * 4, as: SIMD16<Float>.self).evenHalf
+                // `replacing(with:where:)` is a compare and a blend; `pointwiseMax` compiles lane by lane.
+                acc = kind == .max ? acc.replacing(with: v, where: acc .< v) : acc + v
+            }
+        }
+        if kind == .average {
+            var count = (rows.end - rows.first) * s.kernelW
+            if countIncludePad {
+                let pr = Self.taps(oh, stride: s.strideH, pad: s.padTop, k: s.kernelH, d: s.dilationH, lo: -s.padTop, hi: s.height + s.padBottom)
+                count = (pr.end - pr.first) * s.kernelW
+            }
+            acc = count > 0 ? acc / V(repeating: Float(count)) : V()
+        }
+        UnsafeMutableRawPointer(y + oh * s.outW + ow).storeBytes(of: acc, as: V.self)
     }
 }
