@@ -1,6 +1,6 @@
 /// Graph rewrites run once after loading: constant folding, Conv+BatchNormalization
-/// folding, QDQ fusion (DQ → op → Q to integer operators), Identity/Dropout removal
-/// and dead-node removal, then shape inference again.
+/// folding, QDQ fusion (DQ → op → Q to integer operators), Identity/Dropout removal,
+/// Conv+Relu fusion and dead-node removal, then shape inference again.
 public enum GraphPasses {
     /// Limits for the passes.
     public struct Options: Sendable {
@@ -23,6 +23,7 @@ public enum GraphPasses {
         try BatchNormFolding.run(&graph)
         QDQFusion.run(&graph)
         IdentityRemoval.run(&graph)
+        ReluFusion.run(&graph)
         DeadNodeRemoval.run(&graph)
         graph.valueTypes = [:]
         try ShapeInference.infer(&graph)

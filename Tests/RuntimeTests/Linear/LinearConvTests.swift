@@ -92,6 +92,28 @@ struct LinearConvTests {
         #expect(prepared.ops[.float32, default: 0] == Int64(2 * 6 * 5 * 6))
     }
 
+    @Test("a fused Relu clamps every path's output and counts its compares", arguments: [
+        LinearConvCase(channels: 16, outChannels: 20, height: 9, width: 13, kernel: (3, 3), pads: [1, 1, 1, 1]),
+        LinearConvCase(batch: 2, channels: 8, outChannels: 12, height: 7, width: 11, kernel: (1, 1)),
+        LinearConvCase(channels: 6, outChannels: 6, height: 10, width: 19, kernel: (3, 3), pads: [1, 1, 1, 1], group: 6),
+        LinearConvCase(channels: 5, outChannels: 5, height: 9, width: 12, kernel: (5, 3), pads: [2, 1, 2, 1], group: 5),
+    ])
+    func fusedRelu(_ c: LinearConvCase) throws {
+        var rng = LinearSeededGenerator(seed: UInt64(c.width * 3 + c.group))
+        let xShape = [c.batch, c.channels, c.height, c.width]
+        let wShape = [c.outChannels, c.channels / c.group, c.kernel.0, c.kernel.1]
+        let x = rng.floats(xShape.reduce(1, *)), w = rng.floats(wShape.reduce(1, *)), b = rng.floats(c.outChannels)
+        let reference = LinearReference.conv(x: x, xShape: xShape, w: w, wShape: wShape, bias: b, strides: [1, 1], pads: c.pads,
+                                             dilations: [1, 1], group: c.group)
+        let attributes: [String: Attribute] = ["group": .int(c.group), "pads": .ints(c.pads), ReluFusion.attribute: .int(1)]
+        let inputs = [LinearInput(x, xShape), LinearInput(w, wShape, constant: true), LinearInput(b, [c.outChannels], constant: true)]
+        let y = try linearRun("Conv", attributes: attributes, inputs: inputs, outputShape: reference.shape, threads: 2)
+        #expect(reference.values.contains { $0 < 0 }, "the case must have negative pre-activations to clamp")
+        linearExpectClose(y, reference.values.map { max(0, $0) }, "Conv+Relu \(c)")
+        let prepared = try linearPrepare("Conv", attributes: attributes, inputs: inputs, outputShapes: [reference.shape])
+        #expect(prepared.ops[.float32, default: 0] == Int64(2 * reference.values.count), "bias add + Relu compare per output")
+    }
+
     @Test("Conv rejects an output shape that does not follow from the attributes")
     func badShape() {
         #expect(throws: KernelError.self) {

@@ -63,7 +63,7 @@ extension ConvKernel {
                                                     r.loadUnaligned(fromByteOffset: kw * s.dilationW * 4, as: V.self))
                         }
                     }
-                    UnsafeMutableRawPointer(yrow + ow).storeBytes(of: acc, as: V.self)
+                    UnsafeMutableRawPointer(yrow + ow).storeBytes(of: relu ? acc.replacing(with: 0, where: acc .< 0) : acc, as: V.self)
                     ow += 8
                 }
             } else if s.strideW == 2 {
@@ -76,7 +76,7 @@ extension ConvKernel {
                             acc = acc.addingProduct(V(repeating: wk[kh * s.kernelW + kw]), wide.evenHalf)
                         }
                     }
-                    UnsafeMutableRawPointer(yrow + ow).storeBytes(of: acc, as: V.self)
+                    UnsafeMutableRawPointer(yrow + ow).storeBytes(of: relu ? acc.replacing(with: 0, where: acc .< 0) : acc, as: V.self)
                     ow += 8
                 }
             }
@@ -86,7 +86,7 @@ extension ConvKernel {
                     let r = rowBase + kh * s.dilationH * rs + ow * s.strideW
                     for kw in 0..<s.kernelW { acc += wk[kh * s.kernelW + kw] * r[kw * s.dilationW] }
                 }
-                yrow[ow] = acc
+                yrow[ow] = relu && acc < 0 ? 0 : acc
                 ow += 1
             }
         }
@@ -137,6 +137,7 @@ extension ConvKernel {
                     acc = acc.addingProduct(w7, r2.loadUnaligned(fromByteOffset: o + 4, as: V.self))
                     acc = acc.addingProduct(w8, r2.loadUnaligned(fromByteOffset: o + 8, as: V.self))
                 }
+                if relu { acc = acc.replacing(with: 0, where: acc .< 0) }
                 let valid = s.outW - ow
                 if valid >= 8 {
                     UnsafeMutableRawPointer(yrow + ow).storeBytes(of: acc, as: V.self)

@@ -33,6 +33,8 @@ struct ConvKernel: Kernel {
     /// Set when the constant weights are sparse enough for `SparseConv`.
     var sparseW: SparseWeightRows?
     var hasBias: Bool
+    /// A Relu fused by `ReluFusion`: applied as each output tile is stored.
+    var relu = false
     var slots: Int
 
     var inG: Int { shape.inChannels / shape.group }
@@ -61,6 +63,10 @@ struct ConvKernel: Kernel {
         else if kh == 1 && kw == 1 && sh == 1 && sw == 1 && pads.allSatisfy({ $0.begin == 0 && $0.end == 0 }) { path = .pointwise }
         else { path = .im2col }
         var k = ConvKernel(shape: shape, path: path, hasBias: sig.linearHasInput(2), slots: sig.linearSlots)
+        k.relu = sig.node.attributes[ReluFusion.attribute] != nil
+        let outputs = linearElements(expected)
+        // Per output element: the bias add, and the fused Relu's compare.
+        let ops = (k.hasBias ? outputs : 0) + (k.relu ? outputs : 0)
         var scratch = 0
         switch path {
         case .depthwise:
@@ -71,11 +77,10 @@ struct ConvKernel: Kernel {
                 if SparseWeightRows.density(src, count: cout * k.depth) <= SparseWeightRows.maximumDensity {
                     let sparse = SparseWeightRows(src, rows: cout, depth: k.depth)
                     k.sparseW = sparse
-                    let outputs = linearElements(expected)
                     return PreparedKernel(kernel: k, scratchBytes: SparseConv.scratchFloats(depth: k.depth) * 4 * k.slots,
                                           packedWeightBytes: sparse.byteCount,
                                           macs: [.float32: Int64(sparse.nonZeros) * Int64(shape.batch * shape.outPlane)],
-                                          ops: k.hasBias ? [.float32: outputs] : [:], computeType: .float32)
+                                          ops: ops > 0 ? [.float32: ops] : [:], computeType: .float32)
                 }
                 let per = SGEMM.packedACount(m: k.outG, k: k.depth)
                 let storage = TensorStorage(count: max(per * group, 1) * 4)
@@ -88,9 +93,8 @@ struct ConvKernel: Kernel {
             }
             scratch = SGEMM.scratchBytes(m: k.outG, n: shape.outPlane, k: k.depth, packsA: k.packedW == nil, packsB: true, threads: k.slots)
         }
-        let outputs = linearElements(expected)
         return PreparedKernel(kernel: k, scratchBytes: scratch, packedWeightBytes: k.packedW?.byteCount,
-                              macs: [.float32: outputs * Int64(k.depth)], ops: k.hasBias ? [.float32: outputs] : [:],
+                              macs: [.float32: outputs * Int64(k.depth)], ops: ops > 0 ? [.float32: ops] : [:],
                               computeType: .float32)
     }
 
@@ -125,7 +129,7 @@ struct ConvKernel: Kernel {
                                                padTop: s.padTop, padLeft: s.padLeft, outH: s.outH, outW: s.outW), xg)
                 }
                 SGEMM.multiply(m: outG, n: s.outPlane, k: depth, a: a, b: b, c: yg, ldc: s.outPlane,
-                               epilogue: SGEMMEpilogue(rowBias: bias.map { $0 + g * outG }),
+                               epilogue: SGEMMEpilogue(rowBias: bias.map { $0 + g * outG }, relu: relu),
                                scratch: scratch, slots: slots, pool: context.pool)
             }
         }
@@ -146,7 +150,7 @@ extension ConvKernel {
                 let op = SparseConv.Operand(weights: sparse, row0: g * outG, rows: outG, input: xg, im2col: geometry,
                                             depth: depth, columns: s.outPlane,
                                             output: y + (n * s.outChannels + g * outG) * s.outPlane,
-                                            bias: bias.map { $0 + g * outG })
+                                            bias: bias.map { $0 + g * outG }, relu: relu)
                 SparseConv.multiply(op, scratch: scratch, slots: slots, pool: pool)
             }
         }

@@ -7,7 +7,7 @@ extension SGEMM {
     @inline(never)
     static func microKernel6x16(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
                                 c: UnsafeMutablePointer<Float>, ldc: Int, mr: Int, nr: Int,
-                                alpha: Float, add: Bool, bias: UnsafePointer<Float>?) {
+                                alpha: Float, add: Bool, bias: UnsafePointer<Float>?, relu: Bool = false) {
         typealias V = SIMD8<Float>
         var c00 = V(), c01 = V(), c10 = V(), c11 = V(), c20 = V(), c21 = V()
         var c30 = V(), c31 = V(), c40 = V(), c41 = V(), c50 = V(), c51 = V()
@@ -37,24 +37,24 @@ extension SGEMM {
             c30 *= s; c31 *= s; c40 *= s; c41 *= s; c50 *= s; c51 *= s
         }
         if mr == 6 && nr == 16 {
-            storeRow(c00, c01, c, add: add, bias: bias?[0])
-            storeRow(c10, c11, c + ldc, add: add, bias: bias?[1])
-            storeRow(c20, c21, c + 2 * ldc, add: add, bias: bias?[2])
-            storeRow(c30, c31, c + 3 * ldc, add: add, bias: bias?[3])
-            storeRow(c40, c41, c + 4 * ldc, add: add, bias: bias?[4])
-            storeRow(c50, c51, c + 5 * ldc, add: add, bias: bias?[5])
+            storeRow(c00, c01, c, add: add, bias: bias?[0], relu: relu)
+            storeRow(c10, c11, c + ldc, add: add, bias: bias?[1], relu: relu)
+            storeRow(c20, c21, c + 2 * ldc, add: add, bias: bias?[2], relu: relu)
+            storeRow(c30, c31, c + 3 * ldc, add: add, bias: bias?[3], relu: relu)
+            storeRow(c40, c41, c + 4 * ldc, add: add, bias: bias?[4], relu: relu)
+            storeRow(c50, c51, c + 5 * ldc, add: add, bias: bias?[5], relu: relu)
             return
         }
-        storePartialRow(c00, c01, c, nr: nr, add: add, bias: bias?[0])
-        if mr > 1 { storePartialRow(c10, c11, c + ldc, nr: nr, add: add, bias: bias?[1]) }
-        if mr > 2 { storePartialRow(c20, c21, c + 2 * ldc, nr: nr, add: add, bias: bias?[2]) }
-        if mr > 3 { storePartialRow(c30, c31, c + 3 * ldc, nr: nr, add: add, bias: bias?[3]) }
-        if mr > 4 { storePartialRow(c40, c41, c + 4 * ldc, nr: nr, add: add, bias: bias?[4]) }
-        if mr > 5 { storePartialRow(c50, c51, c + 5 * ldc, nr: nr, add: add, bias: bias?[5]) }
+        storePartialRow(c00, c01, c, nr: nr, add: add, bias: bias?[0], relu: relu)
+        if mr > 1 { storePartialRow(c10, c11, c + ldc, nr: nr, add: add, bias: bias?[1], relu: relu) }
+        if mr > 2 { storePartialRow(c20, c21, c + 2 * ldc, nr: nr, add: add, bias: bias?[2], relu: relu) }
+        if mr > 3 { storePartialRow(c30, c31, c + 3 * ldc, nr: nr, add: add, bias: bias?[3], relu: relu) }
+        if mr > 4 { storePartialRow(c40, c41, c + 4 * ldc, nr: nr, add: add, bias: bias?[4], relu: relu) }
+        if mr > 5 { storePartialRow(c50, c51, c + 5 * ldc, nr: nr, add: add, bias: bias?[5], relu: relu) }
     }
 
     @inline(__always)
-    static func storeRow(_ v0: SIMD8<Float>, _ v1: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>, add: Bool, bias: Float?) {
+    static func storeRow(_ v0: SIMD8<Float>, _ v1: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>, add: Bool, bias: Float?, relu: Bool) {
         var v0 = v0, v1 = v1
         let raw = UnsafeMutableRawPointer(p)
         if let bias { v0 += SIMD8(repeating: bias); v1 += SIMD8(repeating: bias) }
@@ -62,16 +62,21 @@ extension SGEMM {
             v0 += raw.loadUnaligned(as: SIMD8<Float>.self)
             v1 += raw.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
         }
+        if relu {
+            v0 = v0.replacing(with: 0, where: v0 .< 0)
+            v1 = v1.replacing(with: 0, where: v1 .< 0)
+        }
         raw.storeBytes(of: v0, as: SIMD8<Float>.self)
         raw.storeBytes(of: v1, toByteOffset: 32, as: SIMD8<Float>.self)
     }
 
     @inline(__always)
-    static func storePartialRow(_ v0: SIMD8<Float>, _ v1: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>, nr: Int, add: Bool, bias: Float?) {
+    static func storePartialRow(_ v0: SIMD8<Float>, _ v1: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>, nr: Int, add: Bool, bias: Float?, relu: Bool) {
         let b = bias ?? 0
         for j in 0..<nr {
             let v = (j < 8 ? v0[j] : v1[j - 8]) + b
-            p[j] = add ? p[j] + v : v
+            let r = add ? p[j] + v : v
+            p[j] = relu && r < 0 ? 0 : r
         }
     }
 }

@@ -64,6 +64,8 @@ struct SGEMMEpilogue {
     var accumulate = false
     /// Added to every element of row i (length M).
     var rowBias: UnsafePointer<Float>? = nil
+    /// Clamps the result at zero (a fused Relu), after bias and accumulation.
+    var relu = false
 }
 
 extension SGEMM {
@@ -76,7 +78,10 @@ extension SGEMM {
         if k == 0 {
             for i in 0..<m {
                 let bias = epilogue.rowBias?[i] ?? 0
-                for j in 0..<n { c[i * ldc + j] = (epilogue.accumulate ? c[i * ldc + j] : 0) + bias }
+                for j in 0..<n {
+                    let v = (epilogue.accumulate ? c[i * ldc + j] : 0) + bias
+                    c[i * ldc + j] = epilogue.relu && v < 0 ? 0 : v
+                }
             }
             return
         }
@@ -137,6 +142,7 @@ extension SGEMM {
                 let first = pc == 0
                 let add = epilogue.accumulate || !first
                 let bias = first ? epilogue.rowBias : nil
+                let relu = epilogue.relu && pc + kcb >= k
                 var ic = rows.lowerBound
                 let mcb = rows.count <= mc + mr ? rows.count : mc
                 while ic < rows.upperBound {
@@ -157,7 +163,7 @@ extension SGEMM {
                             let row = ic + ir
                             microKernel6x16(kc: kcb, a: aBlock + ir * kcb, b: bBlock + jr * kcb,
                                             c: c + row * ldc + jc + jr, ldc: ldc, mr: mrr, nr: nrr,
-                                            alpha: epilogue.alpha, add: add, bias: bias.map { $0 + row })
+                                            alpha: epilogue.alpha, add: add, bias: bias.map { $0 + row }, relu: relu)
                             ir += mr
                         }
                         jr += nr

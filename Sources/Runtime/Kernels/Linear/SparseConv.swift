@@ -24,6 +24,8 @@ enum SparseConv {
         var depth: Int, columns: Int
         var output: UnsafeMutablePointer<Float>
         var bias: UnsafePointer<Float>?
+        /// Clamp at zero on store (a fused Relu).
+        var relu: Bool
     }
 
     static func multiply(_ op: Operand, scratch: UnsafeMutablePointer<Float>, slots: Int, pool: ThreadPool) {
@@ -63,12 +65,12 @@ enum SparseConv {
                         let c = op.output + r * op.columns + j0
                         let bias = op.bias?[r] ?? 0
                         if width == blockColumns {
-                            row64(cols.baseAddress! + e0, vals.baseAddress! + e0, e1 - e0, b, rowStride, stripStride, c, bias)
+                            row64(cols.baseAddress! + e0, vals.baseAddress! + e0, e1 - e0, b, rowStride, stripStride, c, bias, op.relu)
                         } else {
                             var s = 0
                             while s * SGEMM.nr < width {
                                 row16(cols.baseAddress! + e0, vals.baseAddress! + e0, e1 - e0, b + s * stripStride, rowStride,
-                                      c + s * SGEMM.nr, min(SGEMM.nr, width - s * SGEMM.nr), bias)
+                                      c + s * SGEMM.nr, min(SGEMM.nr, width - s * SGEMM.nr), bias, op.relu)
                                 s += 1
                             }
                         }
@@ -81,7 +83,7 @@ enum SparseConv {
     @inline(never)
     static func row64(_ cols: UnsafePointer<Int32>, _ vals: UnsafePointer<Float>, _ count: Int,
                       _ b: UnsafePointer<Float>, _ rowStride: Int, _ stripStride: Int,
-                      _ c: UnsafeMutablePointer<Float>, _ bias: Float) {
+                      _ c: UnsafeMutablePointer<Float>, _ bias: Float, _ relu: Bool) {
         typealias V = SIMD8<Float>
         let start = V(repeating: bias)
         var a0 = start, a1 = start, a2 = start, a3 = start, a4 = start, a5 = start, a6 = start, a7 = start
@@ -99,6 +101,12 @@ enum SparseConv {
             a6 = a6.addingProduct(w, s3.loadUnaligned(fromByteOffset: off, as: V.self))
             a7 = a7.addingProduct(w, s3.loadUnaligned(fromByteOffset: off + 32, as: V.self))
         }
+        if relu {
+            a0 = a0.replacing(with: 0, where: a0 .< 0); a1 = a1.replacing(with: 0, where: a1 .< 0)
+            a2 = a2.replacing(with: 0, where: a2 .< 0); a3 = a3.replacing(with: 0, where: a3 .< 0)
+            a4 = a4.replacing(with: 0, where: a4 .< 0); a5 = a5.replacing(with: 0, where: a5 .< 0)
+            a6 = a6.replacing(with: 0, where: a6 .< 0); a7 = a7.replacing(with: 0, where: a7 .< 0)
+        }
         let out = UnsafeMutableRawPointer(c)
         out.storeBytes(of: a0, toByteOffset: 0, as: V.self); out.storeBytes(of: a1, toByteOffset: 32, as: V.self)
         out.storeBytes(of: a2, toByteOffset: 64, as: V.self); out.storeBytes(of: a3, toByteOffset: 96, as: V.self)
@@ -110,7 +118,7 @@ enum SparseConv {
     @inline(never)
     static func row16(_ cols: UnsafePointer<Int32>, _ vals: UnsafePointer<Float>, _ count: Int,
                       _ b: UnsafePointer<Float>, _ rowStride: Int,
-                      _ c: UnsafeMutablePointer<Float>, _ width: Int, _ bias: Float) {
+                      _ c: UnsafeMutablePointer<Float>, _ width: Int, _ bias: Float, _ relu: Bool) {
         typealias V = SIMD8<Float>
         var a0 = V(repeating: bias), a1 = V(repeating: bias)
         let s = UnsafeRawPointer(b)
@@ -120,6 +128,9 @@ enum SparseConv {
             a0 = a0.addingProduct(w, s.loadUnaligned(fromByteOffset: off, as: V.self))
             a1 = a1.addingProduct(w, s.loadUnaligned(fromByteOffset: off + 32, as: V.self))
         }
-        for q in 0..<width { c[q] = q < 8 ? a0[q] : a1[q - 8] }
+        for q in 0..<width {
+            let v = q < 8 ? a0[q] : a1[q - 8]
+            c[q] = relu && v < 0 ? 0 : v
+        }
     }
 }
