@@ -38,6 +38,26 @@ import Testing
         return device
     }
 
+    /// A simulation is minutes per zoo model and geometry and depends only on the
+    /// binary and the model, not on the estimator: with PICOJOULE_ACCURACY_CACHE set,
+    /// results are kept there (keyed by model, geometry and the binary's size and
+    /// mtime) so that a change to the model of data movement re-runs in seconds.
+    static func simulated(model: String, binary: String, geometry: String,
+                          _ run: () throws -> Cachegrind.Result) throws -> Cachegrind.Result {
+        guard let dir = env["PICOJOULE_ACCURACY_CACHE"] else { return try run() }
+        let attributes = try FileManager.default.attributesOfItem(atPath: binary)
+        let stamp = "\((attributes[.size] as? Int) ?? 0)-\(Int((attributes[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0))"
+        let name = "\(URL(fileURLWithPath: model).lastPathComponent)-\(geometry)-\(stamp).json"
+        let file = URL(fileURLWithPath: dir).appendingPathComponent(name)
+        if let data = try? Data(contentsOf: file), let cached = try? JSONDecoder().decode(Cachegrind.Result.self, from: data) {
+            return cached
+        }
+        let result = try run()
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try JSONEncoder().encode(result).write(to: file)
+        return result
+    }
+
     @Test(.enabled(if: env["PICOJOULE_ACCURACY"] == "1"))
     func modeledVersusCachegrind() throws {
         let binary = Self.env["PICOJOULE_BIN"] ?? ".build-measure/debug/picojoule"
@@ -52,10 +72,13 @@ import Testing
             for (label, device) in devices {
                 let config = try CachegrindConfiguration.forDevice(device)
                 let args = { (runs: Int) in [binary, "run", model, "--runs", "\(runs)", "--warmup", "0", "--threads", "1"] }
-                let sim = try Cachegrind.run(.init(command: args(k + 1), baseline: args(1), inferences: k, configuration: config,
-                                                   macsPerInference: session.nodeCounts.reduce(0) { $0 + $1.totalMACs }, force: true,
-                                                   timeoutSeconds: 3000))
-                let e = Estimator.estimate(EstimationInput(counts: session.nodeCounts, plan: session.memoryPlan, device: device, simulated: sim))
+                let sim = try Self.simulated(model: model, binary: binary, geometry: label) {
+                    try Cachegrind.run(.init(command: args(k + 1), baseline: args(1), inferences: k, configuration: config,
+                                             macsPerInference: session.nodeCounts.reduce(0) { $0 + $1.totalMACs }, force: true,
+                                             timeoutSeconds: 3000))
+                }
+                let e = Estimator.estimate(EstimationInput(counts: session.nodeCounts, plan: session.memoryPlan, device: device, simulated: sim,
+                                                           trace: Self.env["PICOJOULE_RESIDENCY_RULE"] == "1" ? nil : session.accessTrace))
                 let c = try #require(e.comparisons.first { $0.quantity.hasPrefix("data bytes beyond \(config.llLevel)") })
                 let ratio = c.ratio ?? .infinity
                 ratios.append(ratio)

@@ -14,6 +14,12 @@ import Runtime
 ///   smallest on-chip level that holds weights + activation footprint (they stay
 ///   across inferences); else streamed from DRAM (or flash) every inference.
 /// Each byte is counted once, at the level that serves it.
+///
+/// Devices whose on-chip levels are all caches (phones, the Pi, the host), given the
+/// run's access trace: the planned layout is replayed through an LRU cache of each
+/// level's size (`LRUTraffic`) instead, so that weights streaming through a cache evict
+/// activations, and an output read by the next node is found where it was written.
+/// Level i then serves the bytes that miss level i−1 and hit level i; DRAM the rest.
 public struct DataMovementModel: Sendable {
     public let levels: [MemoryLevel]
     public let weightLevel: Int
@@ -23,8 +29,10 @@ public struct DataMovementModel: Sendable {
     public let notes: [String]
     let onChip: [Int]
     let backing: Int
+    /// Bytes per level per node index from the LRU replay, when it applies.
+    let replayed: [Int: [Double]]?
 
-    public init(device: DeviceSpec, plan: MemoryPlanSummary, weightsInFlash: Bool) {
+    public init(device: DeviceSpec, plan: MemoryPlanSummary, weightsInFlash: Bool, trace: [NodeAccesses]? = nil, nodeIndices: [Int]? = nil) {
         let levels = device.memoryLevels
         self.levels = levels
         let onChipIdx = levels.indices.filter { [.tcm, .sram, .cache].contains(levels[$0].kind) }
@@ -53,13 +61,33 @@ public struct DataMovementModel: Sendable {
             weight = dram ?? flash ?? backingLevel
             notes.append("weights (\(plan.weightBytes) B) stream from \(levels[weight].name) every inference")
         }
-        self.notes = notes
         self.weightLevel = weight
         self.backing = backingLevel
+        if let trace, !weightsInFlash, let dram, !onChipIdx.isEmpty, onChipIdx.allSatisfy({ levels[$0].kind == .cache }) {
+            let misses = onChipIdx.map { LRUTraffic.missBytes(trace, capacity: levels[$0].sizeBytes) }
+            var table: [Int: [Double]] = [:]
+            for (i, node) in trace.enumerated() {
+                var bytes = [Double](repeating: 0, count: levels.count)
+                var reaching = Double((node.reads + node.writes).reduce(0) { $0 + $1.bytes })
+                for (k, level) in onChipIdx.enumerated() {
+                    bytes[level] += reaching - misses[k][i]
+                    reaching = misses[k][i]
+                }
+                bytes[dram] += reaching
+                table[nodeIndices.map { i < $0.count ? $0[i] : i } ?? i] = bytes
+            }
+            replayed = table
+            notes = ["LRU replay of the planned layout through \(onChipIdx.map { levels[$0].name }.joined(separator: ", ")) "
+                     + "(fully associative, \(LRUTraffic.blockBytes) B blocks, second of two inferences); the rest from \(levels[dram].name)"]
+        } else {
+            replayed = nil
+        }
+        self.notes = notes
     }
 
     /// Bytes served by each level (indexed like `levels`) for one node.
     public func bytes(for node: NodeCounts) -> [Double] {
+        if let replayed, let bytes = replayed[node.index] { return bytes }
         var bytes = [Double](repeating: 0, count: levels.count)
         guard !levels.isEmpty else { return bytes }
         bytes[weightLevel] += Double(node.weightBytesRead)

@@ -24,14 +24,17 @@ public struct EstimationInput: Sendable {
     public var hostLatency: Figure?
     /// Cachegrind's per-inference counts with this device's cache geometry.
     public var simulated: Cachegrind.Result?
+    /// What each node reads and writes in the planned layout (`InferenceSession.accessTrace`),
+    /// same order as `counts`: lets the data-movement model replay caches (nil: residency rule).
+    public var trace: [NodeAccesses]?
 
     public init(counts: [NodeCounts], plan: MemoryPlanSummary, device: DeviceSpec, weightsInFlash: Bool = false,
                 integerOnly: Bool = false, cores: Int = 1, hostNodeSeconds: [Double]? = nil,
                 hostNodeCounters: [[CounterReading]]? = nil, hostCounters: [CounterReading] = [],
-                hostLatency: Figure? = nil, simulated: Cachegrind.Result? = nil) {
+                hostLatency: Figure? = nil, simulated: Cachegrind.Result? = nil, trace: [NodeAccesses]? = nil) {
         self.counts = counts; self.plan = plan; self.device = device; self.weightsInFlash = weightsInFlash
         self.integerOnly = integerOnly; self.cores = cores; self.hostNodeSeconds = hostNodeSeconds
         self.hostNodeCounters = hostNodeCounters; self.hostCounters = hostCounters
-        self.hostLatency = hostLatency; self.simulated = simulated
+        self.hostLatency = hostLatency; self.simulated = simulated; self.trace = trace
     }
 }

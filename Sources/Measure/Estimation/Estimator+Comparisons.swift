@@ -12,7 +12,8 @@ extension Estimator {
         var result: [SourceComparison] = []
         // The cache-equivalent model: weights placed by capacity, not in flash, because a
         // simulated cache does not know where weights are stored.
-        let cacheModel = DataMovementModel(device: input.device, plan: input.plan, weightsInFlash: false)
+        let cacheModel = DataMovementModel(device: input.device, plan: input.plan, weightsInFlash: false,
+                                           trace: input.trace, nodeIndices: input.counts.map(\.index))
         var beyondLL = 0.0, beyondD1 = 0.0
         let onChip = input.device.memoryLevels.indices.filter { [.tcm, .sram, .cache].contains(input.device.memoryLevels[$0].kind) }
         let d1 = onChip.first

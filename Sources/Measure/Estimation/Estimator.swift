@@ -16,7 +16,8 @@ public enum Estimator {
     /// Builds the estimate. Never throws: what it had to assume goes to `warnings`.
     public static func estimate(_ input: EstimationInput) -> Estimate {
         let device = input.device
-        let movement = DataMovementModel(device: device, plan: input.plan, weightsInFlash: input.weightsInFlash)
+        let movement = DataMovementModel(device: device, plan: input.plan, weightsInFlash: input.weightsInFlash,
+                                         trace: input.trace, nodeIndices: input.counts.map(\.index))
         let compute = ComputeModel(device: device, integerOnly: input.integerOnly, cores: input.cores)
         let timePower = timeProportionalPower(device, cores: input.cores)
         var warnings: [String] = []

@@ -10,7 +10,7 @@ enum JobEstimation {
             counts: job.model.session.nodeCounts, plan: job.model.session.memoryPlan, device: job.spec.device,
             weightsInFlash: constraints.weightsInFlash, integerOnly: constraints.integerOnly, cores: constraints.cores,
             hostNodeSeconds: host.nodeSeconds, hostNodeCounters: nodeCounters, hostCounters: host.counters,
-            hostLatency: host.latencyMedian, simulated: simulated)
+            hostLatency: host.latencyMedian, simulated: simulated, trace: job.model.session.accessTrace)
         return Estimator.estimate(input)
     }
 }

@@ -18,6 +18,8 @@ struct ExecutionStep {
     /// Value id per input position; -1 for an omitted optional input.
     let inputIDs: [Int]
     let outputIDs: [Int]
+    /// Bytes of the kernel's own copy of its weights (packed), replacing its constant inputs.
+    var packedWeightBytes: Int? = nil
 }
 
 /// A graph output that no node writes (it is a graph input or an initializer):
@@ -42,6 +44,8 @@ struct ExecutionPlan {
     var memory = MemoryPlanSummary(arenaBytes: 0, lowerBoundBytes: 0, weightBytes: 0, modelWeightBytes: 0, ioBytes: 0, scratchBytes: 0)
     /// The planner's buffers and offsets, kept so tests and debug checks can verify them.
     var buffers: [BufferLifetime] = []
+    /// Bytes of every value, indexed by value id.
+    var valueBytes: [Int] = []
     var arenaPlan = MemoryPlan(offsets: [], arenaBytes: 0, alignment: 64)
     var maxInputs = 0
     var maxOutputs = 0
@@ -157,7 +161,8 @@ struct ExecutionPlanBuilder {
             producer[id] = step
             outputIDs.append(id)
         }
-        plan.steps.append(ExecutionStep(kernel: prepared.kernel, inputIDs: inputIDs, outputIDs: outputIDs))
+        plan.steps.append(ExecutionStep(kernel: prepared.kernel, inputIDs: inputIDs, outputIDs: outputIDs,
+                                        packedWeightBytes: prepared.packedWeightBytes))
         plan.maxInputs = max(plan.maxInputs, inputIDs.count)
         plan.maxOutputs = max(plan.maxOutputs, outputIDs.count)
         scratchBytes = max(scratchBytes, prepared.scratchBytes)
@@ -219,6 +224,7 @@ struct ExecutionPlanBuilder {
                                                lastUse: max(producer[id], lastUse[id])))
         }
         plan.arenaPlan = planner.plan(plan.buffers)
+        plan.valueBytes = types.map(\.byteCount)
         for (k, id) in arenaIDs.enumerated() { plan.homes[id] = .arena(offset: plan.arenaPlan.offsets[k]) }
 
         var modelWeights = 0

@@ -24,6 +24,8 @@ public final class InferenceSession: @unchecked Sendable {
     /// `arenaPlan.doAnyBuffersOverlap(arenaBuffers)`.
     public var arenaBuffers: [BufferLifetime] { plan.buffers }
     public var arenaPlan: MemoryPlan { plan.arenaPlan }
+    /// Which bytes each node reads and writes, in execution order (`MemoryAccessTrace`).
+    public var accessTrace: [NodeAccesses] { plan.accessTrace() }
     /// Threads the session's pool really has.
     public var threadCount: Int { pool.threadCount }
     public let options: SessionOptions
