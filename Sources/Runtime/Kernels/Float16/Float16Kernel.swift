@@ -62,11 +62,11 @@ struct Float16Kernel: Kernel {
 }
 
 @inline(__always) private func widen(_ src: UnsafePointer<Float16>, _ dst: UnsafeMutablePointer<Float>, _ n: Int, _ pool: ThreadPool) {
-    parallelChunks(pool, count: n, grain: 1 << 15) { r in for j in r { dst[j] = Float(src[j]) } }
+    parallelChunks(pool, count: n, grain: 1 << 15) { Float16Conversion.widen(src, dst, $0) }
 }
 
 @inline(__always) private func narrow(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float16>, _ n: Int, _ pool: ThreadPool) {
-    parallelChunks(pool, count: n, grain: 1 << 15) { r in for j in r { dst[j] = Float16(src[j]) } }
+    parallelChunks(pool, count: n, grain: 1 << 15) { Float16Conversion.narrow(src, dst, $0) }
 }
 
 /// Widens the elements of an fp16 tensor into a new fp32 tensor.

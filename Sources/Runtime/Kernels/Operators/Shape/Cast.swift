@@ -95,6 +95,8 @@ let castFactory: KernelFactory = { sig in
     switch (input.dtype, to) {
     case (.int64, .int32): kernel = IntegerCastKernel<Int64, Int32>(count: n)
     case (.int32, .int64): kernel = IntegerCastKernel<Int32, Int64>(count: n)
+    case (.float32, .float16): kernel = Float16CastKernel(count: n, toHalf: true)
+    case (.float16, .float32): kernel = Float16CastKernel(count: n, toHalf: false)
     default:
         guard let i = castElementType(input.dtype) else { throw sig.unsupported(input.dtype) }
         guard let o = castElementType(to) else { throw sig.unsupported(to) }
