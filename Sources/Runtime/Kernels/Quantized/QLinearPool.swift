@@ -200,6 +200,11 @@ func quantizedPoolFactory(isMax: Bool) -> KernelFactory {
         if !isMax { params = try poolParameters(sig, x.dtype) } else if out.dtype != x.dtype { throw sig.shape("output is \(out.dtype), input \(x.dtype)") }
         let include = try sig.int("count_include_pad", 0) != 0
         let multipliers = (0...window.taps).map { FixedMultiplier($0 == 0 ? 0 : params.xs / (params.ys * Double($0))) }
+        if isMax && !channelsLast && (x.dtype == .uint8 || x.dtype == .int8) {
+            let planes = layout.batch * layout.channels
+            let kernel = ByteMaxPoolKernel(planes: planes, window: window, signed: x.dtype == .int8)
+            return PreparedKernel(kernel: kernel, ops: [x.dtype: Int64(out.elementCount) * Int64(window.taps)], computeType: x.dtype)
+        }
         return try withByteQuantized(sig, x.dtype) { q throws(KernelError) in
             func make<Q: WholeQuantizedElement>(_: Q.Type) -> any Kernel {
                 QuantizedPoolKernel<Q>(layout: layout, window: window, isMax: isMax, countIncludePad: include,
