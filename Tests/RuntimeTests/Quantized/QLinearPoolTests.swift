@@ -97,6 +97,23 @@ struct QLinearPoolTests {
         }
     }
 
+    @Test("integer MaxPool on rows wide enough for the 16-output vector path", arguments: [DType.uint8, .int8])
+    func wideMaxPool(dtype: DType) throws {
+        var rng = QuantRandom(seed: 41)
+        let (lo, hi) = quantizedRange(dtype)
+        let (n, c, h, w, k) = (1, 2, 5, 75, 3)
+        let x = rng.ints(n * c * h * w, lo, hi)
+        for (stride, pad) in [(1, 0), (1, 1), (2, 0), (2, 1)] {
+            let outH = (h + 2 * pad - k) / stride + 1, outW = (w + 2 * pad - k) / stride + 1
+            let attrs: [String: Attribute] = ["kernel_shape": .ints([k, k]), "strides": .ints([stride, stride]), "pads": .ints([pad, pad, pad, pad])]
+            let m = try runQuantizedOperator("MaxPool", [OpInput(quantizedTensor(dtype, x, shape: [n, c, h, w]))],
+                                             outputs: [TensorType(dtype: dtype, shape: [n, c, outH, outW])], attributes: attrs, opset: 17)
+            #expect(quantizedValues(m.outputs[0]) == Self.referencePool(x, n: n, c: c, h: h, w: w, k: k, stride: stride, pad: pad, outH: outH, outW: outW,
+                                                                         isMax: true, includePad: false, xs: 1, xz: 0, ys: 1, yz: 0, dtype: dtype),
+                    "stride \(stride) pad \(pad)")
+        }
+    }
+
     /// Packs 4-bit values two per byte, low nibble first.
     static func pack4(_ v: [Int]) -> [UInt8] {
         stride(from: 0, to: v.count, by: 2).map { UInt8(v[$0] & 0xF) | (($0 + 1 < v.count ? UInt8(v[$0 + 1] & 0xF) : 0) << 4) }
