@@ -13,6 +13,8 @@ struct QLinearAddKernel<Q: WholeQuantizedElement>: Kernel {
     let tables: QuantizedTables
     let zeroPoint: Int64
 
+    @_specialize(where Q == QUInt8)
+    @_specialize(where Q == QInt8)
     func run(_ context: borrowing KernelContext) {
         let a = context.inputs[0]!, b = context.inputs[3]!, c = context.outputs[0]
         let sa = plan.innerStrides[0], sb = plan.innerStrides[1]
@@ -41,6 +43,8 @@ struct QLinearMulKernel<Q: WholeQuantizedElement>: Kernel {
     let zeroPoints: (a: Int32, b: Int32, c: Int64)
     let multiplier: FixedMultiplier
 
+    @_specialize(where Q == QUInt8)
+    @_specialize(where Q == QInt8)
     func run(_ context: borrowing KernelContext) {
         let a = context.inputs[0]!, b = context.inputs[3]!, c = context.outputs[0]
         let sa = plan.innerStrides[0], sb = plan.innerStrides[1]

@@ -134,6 +134,8 @@ struct QuantizedPoolKernel<Q: WholeQuantizedElement>: Kernel {
     /// multipliers[c] for a window of c counted taps (index 0 unused).
     let multipliers: [FixedMultiplier]
 
+    @_specialize(where Q == QUInt8)
+    @_specialize(where Q == QInt8)
     func run(_ context: borrowing KernelContext) {
         let x = context.inputs[0]!, y = context.outputs[0]
         let l = layout, win = window, c = l.channels

@@ -17,6 +17,8 @@ struct QLinearSoftmaxKernel<Q: WholeQuantizedElement>: Kernel {
     let zeroPoint: Int64
     let multiplier: FixedMultiplier
 
+    @_specialize(where Q == QUInt8)
+    @_specialize(where Q == QInt8)
     func run(_ context: borrowing KernelContext) {
         let x = context.inputs[0]!, y = context.outputs[0]
         let (n, inner) = (axisLength, inner)

@@ -10,6 +10,10 @@ import Model
 struct QuantizeLinearKernel<F: FloatStorageElement, Q: QuantizedElement>: Kernel {
     let layout: QuantizationLayout
 
+    @_specialize(where F == F32, Q == QUInt8)
+    @_specialize(where F == F32, Q == QInt8)
+    @_specialize(where F == F16, Q == QUInt8)
+    @_specialize(where F == F16, Q == QInt8)
     func run(_ context: borrowing KernelContext) {
         let x = context.inputs[0]!, scale = context.inputs[1]!, zp = context.inputs.count > 2 ? context.inputs[2] : nil
         let y = context.outputs[0]
@@ -36,6 +40,11 @@ struct QuantizeLinearKernel<F: FloatStorageElement, Q: QuantizedElement>: Kernel
 struct DequantizeLinearKernel<Q: QuantizedElement, F: FloatStorageElement>: Kernel {
     let layout: QuantizationLayout
 
+    @_specialize(where Q == QUInt8, F == F32)
+    @_specialize(where Q == QInt8, F == F32)
+    @_specialize(where Q == QInt32, F == F32)
+    @_specialize(where Q == QUInt8, F == F16)
+    @_specialize(where Q == QInt8, F == F16)
     func run(_ context: borrowing KernelContext) {
         let x = context.inputs[0]!, scale = context.inputs[1]!, zp = context.inputs.count > 2 ? context.inputs[2] : nil
         let y = context.outputs[0]

@@ -31,6 +31,10 @@ struct BinaryKernel<F: BinaryFunction>: Kernel {
 struct VectorBinaryKernel<F: VectorBinaryFunction>: Kernel {
     let plan: StridedPlan
 
+    @_specialize(where F == FloatVector.Add)
+    @_specialize(where F == FloatVector.Mul)
+    @_specialize(where F == FloatVector.Sub)
+    @_specialize(where F == FloatVector.Div)
     func run(_ context: borrowing KernelContext) {
         let a = context.input(0, as: Float.self), b = context.input(1, as: Float.self)
         let o = context.output(0, as: Float.self)

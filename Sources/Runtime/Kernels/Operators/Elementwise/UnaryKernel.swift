@@ -13,6 +13,9 @@ struct VectorUnaryKernel<F: VectorUnaryFunction>: Kernel {
     let f: F
     let count: Int
 
+    @_specialize(where F == Activation.Relu)
+    @_specialize(where F == Activation.Sigmoid)
+    @_specialize(where F == Activation.Clip)
     func run(_ context: borrowing KernelContext) {
         let x = context.input(0, as: Float.self), y = context.output(0, as: Float.self)
         let f = self.f
