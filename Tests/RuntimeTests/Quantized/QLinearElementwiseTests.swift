@@ -40,7 +40,9 @@ struct QLinearElementwiseTests {
         var rng = QuantRandom(seed: 17)
         let (lo, hi) = quantizedRange(dtype)
         let cases: [([Int], [Int], [Int])] = [([2, 3, 4], [2, 3, 4], [2, 3, 4]), ([2, 3, 4], [4], [2, 3, 4]), ([2, 1, 4], [3, 1], [2, 3, 4]),
-                                              ([1, 16, 5, 5], [1, 16, 1, 1], [1, 16, 5, 5]), ([], [7], [7])]
+                                              ([1, 16, 5, 5], [1, 16, 1, 1], [1, 16, 5, 5]), ([], [7], [7]),
+                                              // Rows of 576 against a per-channel constant, either side: QLinearMul's table path.
+                                              ([1, 3, 24, 24], [1, 3, 1, 1], [1, 3, 24, 24]), ([1, 3, 1, 1], [1, 3, 24, 24], [1, 3, 24, 24])]
         for (sa, sb, out) in cases {
             let a = rng.ints(sa.reduce(1, *), lo, hi), b = rng.ints(sb.reduce(1, *), lo, hi)
             let scales = rng.floats(3, 0.005, 0.1), zps = rng.ints(3, lo / 2, hi / 2)

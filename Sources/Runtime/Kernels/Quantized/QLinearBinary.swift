@@ -51,8 +51,26 @@ struct QLinearMulKernel<Q: WholeQuantizedElement>: Kernel {
         let (za, zb, zc) = zeroPoints
         let (lo, hi) = (Int64(Q.minValue), Int64(Q.maxValue))
         let m = multiplier
+        let cBytes = c.assumingMemoryBound(to: UInt8.self)
         plan.forEachSegment(context.pool) { off, start, n, out in
             let ia = off[0] + start * sa, ib = off[1] + start * sb
+            if (sa == 0) != (sb == 0) && n >= 512 {
+                // One operand is constant along the row (a per-channel scale, BatchNormalization
+                // quantized as Mul): the output is a function of the other operand's byte, so
+                // tabulate it once for the row; same arithmetic, same results.
+                let (vp, vi, vs, c) = sb == 0 ? (a, ia, sa, Q.load(b, ib) &- zb) : (b, ib, sb, Q.load(a, ia) &- za)
+                let zv = sb == 0 ? za : zb
+                withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 256) { table in
+                    for byte in 0..<256 {
+                        let q = Q.dtype == .int8 ? Int32(Int8(truncatingIfNeeded: byte)) : Int32(byte)
+                        let v = m.apply(Int64((q &- zv) &* c)) &+ zc
+                        table[byte] = UInt8(truncatingIfNeeded: Swift.min(hi, Swift.max(lo, v)))
+                    }
+                    let src = vp.assumingMemoryBound(to: UInt8.self) + vi, dst = cBytes + out
+                    for j in 0..<n { dst[j] = table[Int(src[j * vs])] }
+                }
+                return
+            }
             for j in 0..<n {
                 let p = (Q.load(a, ia + j * sa) &- za) &* (Q.load(b, ib + j * sb) &- zb)
                 let v = m.apply(Int64(p)) &+ zc
