@@ -41,6 +41,15 @@ struct BoolByte: CastElement {
 struct CastKernel<I: CastElement, O: CastElement>: Kernel {
     let count: Int
 
+    // The casts in the compute path of quantized graphs (ConvInteger/MatMulInteger's int32
+    // accumulators to float, float to int64 shapes); unspecialized, each element went
+    // through two witness-table calls (a third of dynamic-u8 SqueezeNet's time).
+    @_specialize(where I == Int32, O == Float)
+    @_specialize(where I == Float, O == Int32)
+    @_specialize(where I == UInt8, O == Float)
+    @_specialize(where I == Int8, O == Float)
+    @_specialize(where I == Int64, O == Float)
+    @_specialize(where I == Float, O == Int64)
     func run(_ context: borrowing KernelContext) {
         let x = context.input(0, as: I.self), y = context.output(0, as: O.self)
         parallelChunks(context.pool, count: count, grain: 1 << 14) { range in
