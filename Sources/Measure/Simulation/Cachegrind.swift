@@ -149,14 +149,7 @@ public enum Cachegrind {
     }
 
     /// Path of `valgrind` on PATH, or nil.
-    public static func locateValgrind() -> String? {
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
-        for dir in path.split(separator: ":") {
-            let candidate = "\(dir)/valgrind"
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-        }
-        return nil
-    }
+    public static func locateValgrind() -> String? { SimulationBinary.locate("valgrind") }
 
     /// `valgrind --version` (e.g. `valgrind-3.19.0`).
     public static func version(valgrind: String) -> String? {

@@ -44,6 +44,7 @@ enum SimulationBinary {
         return String(hash, radix: 16)
     }
 
+    /// Path of `tool` on PATH, or nil.
     static func locate(_ tool: String) -> String? {
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
         return path.split(separator: ":").map { "\($0)/\(tool)" }.first { FileManager.default.isExecutableFile(atPath: $0) }

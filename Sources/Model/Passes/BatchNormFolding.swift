@@ -7,17 +7,13 @@
 /// weight shared with another node is never changed under it.
 enum BatchNormFolding {
     static func run(_ graph: inout Graph) throws(ModelError) {
-        var consumers: [String: Int] = [:]
-        for n in graph.nodes { for i in n.inputs where !i.isEmpty { consumers[i, default: 0] += 1 } }
-        let graphOutputs = Set(graph.outputs.map(\.name))
-        var producerIndex: [String: Int] = [:]
-        for (i, n) in graph.nodes.enumerated() { for o in n.outputs { producerIndex[o] = i } }
+        var uses = GraphUses(graph)
         var removed = Set<Int>()
         for (bnIndex, bn) in graph.nodes.enumerated() where bn.opType == "BatchNormalization" && bn.domain.isEmpty {
             guard bn.inputs.count == 5, bn.outputs.filter({ !$0.isEmpty }).count == 1 else { continue }
             if case .int(let training)? = bn.attributes["training_mode"], training != 0 { continue }
             let x = bn.inputs[0]
-            guard let ci = producerIndex[x], !removed.contains(ci), consumers[x] == 1, !graphOutputs.contains(x) else { continue }
+            guard let ci = uses.soleProducer(of: x), !removed.contains(ci) else { continue }
             let conv = graph.nodes[ci]
             guard conv.opType == "Conv", conv.domain.isEmpty, conv.outputs.count == 1,
                   let w = graph.initializers[conv.inputs[1]], w.dtype == .float32 || w.dtype == .float16, w.shape.count >= 3 else { continue }
@@ -48,7 +44,7 @@ enum BatchNormFolding {
             folded.inputs = [conv.inputs[0], wName, bName]
             folded.outputs = [bn.outputs[0]]
             graph.nodes[ci] = folded
-            producerIndex[bn.outputs[0]] = ci
+            uses.setProducer(of: bn.outputs[0], to: ci)
             removed.insert(bnIndex)
         }
         graph.nodes = graph.nodes.enumerated().filter { !removed.contains($0.offset) }.map(\.element)

@@ -12,23 +12,19 @@ public enum ReluFusion {
     public static let attribute = "picojoule.fused_relu"
 
     static func run(_ graph: inout Graph) {
-        var consumers: [String: Int] = [:]
-        for n in graph.nodes { for i in n.inputs where !i.isEmpty { consumers[i, default: 0] += 1 } }
-        let graphOutputs = Set(graph.outputs.map(\.name))
-        var producerIndex: [String: Int] = [:]
-        for (i, n) in graph.nodes.enumerated() { for o in n.outputs { producerIndex[o] = i } }
+        var uses = GraphUses(graph)
         var removed = Set<Int>()
         for (reluIndex, relu) in graph.nodes.enumerated() where relu.opType == "Relu" && relu.domain.isEmpty {
             guard relu.inputs.count == 1, relu.outputs.count == 1 else { continue }
             let x = relu.inputs[0]
-            guard let ci = producerIndex[x], !removed.contains(ci), consumers[x] == 1, !graphOutputs.contains(x) else { continue }
+            guard let ci = uses.soleProducer(of: x), !removed.contains(ci) else { continue }
             var conv = graph.nodes[ci]
             guard conv.opType == "Conv", conv.domain.isEmpty, conv.outputs.count == 1, conv.attributes[attribute] == nil,
                   let dtype = graph.valueTypes[x]?.dtype, dtype == .float32 || dtype == .float16 else { continue }
             conv.attributes[attribute] = .int(1)
             conv.outputs = [relu.outputs[0]]
             graph.nodes[ci] = conv
-            producerIndex[relu.outputs[0]] = ci
+            uses.setProducer(of: relu.outputs[0], to: ci)
             removed.insert(reluIndex)
         }
         graph.nodes = graph.nodes.enumerated().filter { !removed.contains($0.offset) }.map(\.element)
