@@ -80,6 +80,19 @@ import Testing
                 let e = Estimator.estimate(EstimationInput(counts: session.nodeCounts, plan: session.memoryPlan, device: device, simulated: sim,
                                                            trace: Self.env["PICOJOULE_RESIDENCY_RULE"] == "1" ? nil : session.accessTrace))
                 let c = try #require(e.comparisons.first { $0.quantity.hasPrefix("data bytes beyond \(config.llLevel)") })
+                if Self.env["PICOJOULE_ACCURACY_BY_OP"] == "1" {
+                    // Where the modeled off-chip bytes go, to set beside cg_annotate's functions.
+                    var byOp: [String: Double] = [:]
+                    for node in e.nodes {
+                        byOp[node.opType, default: 0] += node.traffic.filter { t in !device.memoryLevels.contains { $0.name == t.level && [.cache, .sram, .tcm].contains($0.kind) } }
+                            .reduce(0) { $0 + $1.bytes.value }
+                    }
+                    print("  modeled beyond LL by op (\(label)): " + byOp.sorted { $0.value > $1.value }.map { "\($0.key) \(Int($0.value))" }.joined(separator: ", "))
+                    for (node, accesses) in zip(e.nodes, session.accessTrace).prefix(40) {
+                        let off = node.traffic.filter { t in !device.memoryLevels.contains { $0.name == t.level && [.cache, .sram, .tcm].contains($0.kind) } }.reduce(0) { $0 + $1.bytes.value }
+                        print("    \(node.opType) \(node.name): beyond LL \(Int(off)); reads \(accesses.reads.map { "\($0.space)@\($0.offset)+\($0.bytes)" }), writes \(accesses.writes.map { "\($0.space)@\($0.offset)+\($0.bytes)" })")
+                    }
+                }
                 let ratio = c.ratio ?? .infinity
                 ratios.append(ratio)
                 // A ratio of two near-zero counts says nothing (a model that fits the cache:

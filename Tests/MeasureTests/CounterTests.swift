@@ -117,6 +117,23 @@ extension CounterGroupTests {
         #expect((sampler.nodeReadings()[0].first?.value ?? 0) > 0)
         #expect(sampler.runTotals().filter { !$0.event.hasPrefix("rapl") }.count == 4)
     }
+
+    @Test func samplerCountsRareSoftwareEventsPerRunOnlyByDefault() {
+        let group = CounterGroup(events: PerfEventEncoder.softwareEvents)
+        let sampler = CounterSampler(group: group, nodeCount: 3)
+        sampler.beginRun()
+        var sink: UInt64 = 0
+        for node in 0..<3 {
+            sampler.willRun(node: node)
+            sink &+= spin(500_000)
+            sampler.didRun(node: node, seconds: 0)
+        }
+        sampler.endRun()
+        #expect(sink != 0 && sampler.failedReads == 0)
+        // One read per node (chained), so every node still gets its own positive delta.
+        #expect(sampler.nodeReadings().allSatisfy { $0.map(\.event) == ["task-clock"] && ($0.first?.value ?? 0) > 0 })
+        #expect(Set(sampler.runTotals().map(\.event)).isSuperset(of: CounterSampler.runOnlyEvents))
+    }
 }
 
 @Suite struct HostProbeTests {

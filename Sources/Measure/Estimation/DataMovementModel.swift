@@ -32,7 +32,10 @@ public struct DataMovementModel: Sendable {
     /// Bytes per level per node index from the LRU replay, when it applies.
     let replayed: [Int: [Double]]?
 
-    public init(device: DeviceSpec, plan: MemoryPlanSummary, weightsInFlash: Bool, trace: [NodeAccesses]? = nil, nodeIndices: [Int]? = nil) {
+    /// `scratchpadsAsCaches`: replay SRAM and TCM as caches of their size too, as the
+    /// simulated source does (cachegrind can only simulate caches); for comparisons.
+    public init(device: DeviceSpec, plan: MemoryPlanSummary, weightsInFlash: Bool, trace: [NodeAccesses]? = nil, nodeIndices: [Int]? = nil,
+                scratchpadsAsCaches: Bool = false) {
         let levels = device.memoryLevels
         self.levels = levels
         let onChipIdx = levels.indices.filter { [.tcm, .sram, .cache].contains(levels[$0].kind) }
@@ -63,22 +66,24 @@ public struct DataMovementModel: Sendable {
         }
         self.weightLevel = weight
         self.backing = backingLevel
-        if let trace, !weightsInFlash, let dram, !onChipIdx.isEmpty, onChipIdx.allSatisfy({ levels[$0].kind == .cache }) {
-            let misses = onChipIdx.map { LRUTraffic.missBytes(trace, capacity: levels[$0].sizeBytes) }
+        let remainder = dram ?? flash
+        if let trace, !weightsInFlash, let remainder, !onChipIdx.isEmpty,
+           dram != nil && onChipIdx.allSatisfy({ levels[$0].kind == .cache }) || scratchpadsAsCaches {
+            let replays = onChipIdx.map { LRUTraffic.replay(trace, capacity: levels[$0].sizeBytes) }
             var table: [Int: [Double]] = [:]
-            for (i, node) in trace.enumerated() {
+            for i in trace.indices {
                 var bytes = [Double](repeating: 0, count: levels.count)
-                var reaching = Double((node.reads + node.writes).reduce(0) { $0 + $1.bytes })
+                var reaching = replays.first?.touched[i] ?? 0
                 for (k, level) in onChipIdx.enumerated() {
-                    bytes[level] += reaching - misses[k][i]
-                    reaching = misses[k][i]
+                    bytes[level] += reaching - replays[k].missed[i]
+                    reaching = replays[k].missed[i]
                 }
-                bytes[dram] += reaching
+                bytes[remainder] += reaching
                 table[nodeIndices.map { i < $0.count ? $0[i] : i } ?? i] = bytes
             }
             replayed = table
-            notes = ["LRU replay of the planned layout through \(onChipIdx.map { levels[$0].name }.joined(separator: ", ")) "
-                     + "(fully associative, \(LRUTraffic.blockBytes) B blocks, second of two inferences); the rest from \(levels[dram].name)"]
+            notes = ["LRU replay of the planned layout and the GEMMs' loop order through \(onChipIdx.map { levels[$0].name }.joined(separator: ", ")) "
+                     + "(fully associative, \(LRUTraffic.blockBytes) B blocks, second of two inferences); the rest from \(levels[remainder].name)"]
         } else {
             replayed = nil
         }

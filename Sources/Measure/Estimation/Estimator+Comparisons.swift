@@ -10,10 +10,11 @@ extension Estimator {
     /// Where two sources cover the same quantity, both with their ratio (modeled / other).
     static func comparisons(_ input: EstimationInput, latency: Double) -> [SourceComparison] {
         var result: [SourceComparison] = []
-        // The cache-equivalent model: weights placed by capacity, not in flash, because a
-        // simulated cache does not know where weights are stored.
+        // The cache-equivalent model: weights placed by capacity, not in flash, and
+        // scratchpads replayed as caches, because cachegrind simulates every on-chip
+        // level as a cache and does not know where weights are stored.
         let cacheModel = DataMovementModel(device: input.device, plan: input.plan, weightsInFlash: false,
-                                           trace: input.trace, nodeIndices: input.counts.map(\.index))
+                                           trace: input.trace, nodeIndices: input.counts.map(\.index), scratchpadsAsCaches: true)
         var beyondLL = 0.0, beyondD1 = 0.0
         let onChip = input.device.memoryLevels.indices.filter { [.tcm, .sram, .cache].contains(input.device.memoryLevels[$0].kind) }
         let d1 = onChip.first

@@ -2,29 +2,45 @@ import Runtime
 
 /// Bytes that miss a cache of a given size when a run's planned layout is replayed
 /// through it: a fully associative LRU cache of fixed-size blocks, fed every node's
-/// reads then writes (write-allocate, as cachegrind counts write misses).
+/// steps (write-allocate, as cachegrind counts write misses).
 ///
 /// The trace is replayed twice and the second pass counted: the steady state of
 /// back-to-back inferences, which is what the simulated source measures too (its
-/// first inference is subtracted with the load). Intra-node re-reads (a GEMM whose
-/// operands exceed the cache) are not in the trace: each region is touched once per
-/// node, as the counting rules count it.
+/// first inference is subtracted with the load). A node's steps are its kernel's loop
+/// order where the kernel gives one (a blocked GEMM re-reads its operands and packs
+/// them into scratch), else each region once, as the counting rules count it.
 enum LRUTraffic {
     static let blockBytes = 1024
 
-    /// Miss bytes per node (trace order) for a cache of `capacity` bytes.
-    static func missBytes(_ trace: [NodeAccesses], capacity: Int, blockBytes: Int = LRUTraffic.blockBytes) -> [Double] {
+    /// Per node (trace order): bytes its steps touch, and the bytes of those that miss.
+    struct NodeTraffic {
+        var touched: [Double]
+        var missed: [Double]
+    }
+
+    static func replay(_ trace: [NodeAccesses], capacity: Int, blockBytes: Int = LRUTraffic.blockBytes) -> NodeTraffic {
         var cache = LRUBlocks(capacity: max(1, capacity / blockBytes))
-        var misses = [Double](repeating: 0, count: trace.count)
+        var result = NodeTraffic(touched: [Double](repeating: 0, count: trace.count), missed: [Double](repeating: 0, count: trace.count))
+        let steps = trace.map(\.replaySteps)
         for pass in 0..<2 {
-            for (i, node) in trace.enumerated() {
-                var missed = 0
-                for region in node.reads { missed += touch(region, &cache, blockBytes) }
-                for region in node.writes { missed += touch(region, &cache, blockBytes) }
-                if pass == 1 { misses[i] = Double(missed) }
+            for i in trace.indices {
+                var missed = 0, touched = 0
+                for step in steps[i] {
+                    switch step {
+                    case let .read(r), let .write(r):
+                        missed += touch(r, &cache, blockBytes)
+                        touched += r.bytes
+                    case let .reread(r, times, between):
+                        // A cyclic sweep in LRU hits every time or misses every time.
+                        let footprint = (r.bytes + blockBytes - 1) / blockBytes * blockBytes + between
+                        if footprint > capacity { missed += times * r.bytes }
+                        touched += times * r.bytes
+                    }
+                }
+                if pass == 1 { result.missed[i] = Double(missed); result.touched[i] = Double(touched) }
             }
         }
-        return misses
+        return result
     }
 
     /// Touches every block of `region`; returns the region's bytes in blocks that missed.

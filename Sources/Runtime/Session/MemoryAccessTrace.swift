@@ -7,6 +7,8 @@ public struct MemoryRegion: Sendable, Hashable {
         case arena
         /// Graph inputs and outputs, laid out one after another.
         case io
+        /// The kernels' shared scratch buffer (packing buffers), from offset 0.
+        case scratch
     }
     public var space: Space
     public var offset: Int
@@ -15,13 +17,62 @@ public struct MemoryRegion: Sendable, Hashable {
     public init(space: Space, offset: Int, bytes: Int) { self.space = space; self.offset = offset; self.bytes = bytes }
 }
 
+/// One step of the order in which a kernel touches memory, as a cache model replays it.
+public enum AccessStep: Sendable, Hashable {
+    case read(MemoryRegion)
+    case write(MemoryRegion)
+    /// `region`, just touched, is swept `times` more times in a row, with `between`
+    /// bytes of other data touched between two sweeps (a GEMM's A block, once per
+    /// column strip). Kept symbolic because expanding it costs a replay as much as the
+    /// kernel's inner loops: an LRU cache keeps the region across sweeps exactly when
+    /// region + between fit.
+    case reread(MemoryRegion, times: Int, between: Int)
+}
+
 /// The regions one node reads and writes per run, in the order the counting rules
 /// count them (docs/COUNTING.md): each distinct input once, then each output.
 public struct NodeAccesses: Sendable, Hashable {
     public var reads: [MemoryRegion]
     public var writes: [MemoryRegion]
+    /// The kernel's own loop order over those regions and its scratch, for kernels that
+    /// touch operands more than once (blocked GEMMs); nil: each region once, reads first.
+    public var kernelSteps: [AccessStep]?
 
-    public init(reads: [MemoryRegion], writes: [MemoryRegion]) { self.reads = reads; self.writes = writes }
+    public init(reads: [MemoryRegion], writes: [MemoryRegion], kernelSteps: [AccessStep]? = nil) {
+        self.reads = reads; self.writes = writes; self.kernelSteps = kernelSteps
+    }
+
+    /// The steps a cache model replays: the kernel's, or each region once, inputs and
+    /// outputs advancing together in slices. Streaming kernels (copies, elementwise ops,
+    /// pools, depthwise convs) interleave their reads and writes, and the order matters
+    /// to an LRU cache that holds only part of both: the writes then evict the input just
+    /// ahead of the read position, which all-reads-then-all-writes would never show.
+    public var replaySteps: [AccessStep] {
+        if let kernelSteps { return kernelSteps }
+        let largest = (reads + writes).map(\.bytes).max() ?? 0
+        let slices = min(NodeAccesses.maximumSlices, max(1, largest / NodeAccesses.sliceBytes))
+        if slices == 1 { return reads.map(AccessStep.read) + writes.map(AccessStep.write) }
+        func slice(_ r: MemoryRegion, _ i: Int) -> MemoryRegion {
+            let lo = r.bytes * i / slices, hi = r.bytes * (i + 1) / slices
+            return MemoryRegion(space: r.space, offset: r.offset + lo, bytes: hi - lo)
+        }
+        var steps: [AccessStep] = []
+        steps.reserveCapacity(slices * (reads.count + writes.count))
+        for i in 0..<slices {
+            for r in reads { steps.append(.read(slice(r, i))) }
+            for w in writes { steps.append(.write(slice(w, i))) }
+        }
+        return steps
+    }
+
+    static let sliceBytes = 16 << 10
+    static let maximumSlices = 256
+}
+
+/// A kernel that can describe its loop order over memory (`NodeAccesses.kernelSteps`).
+protocol KernelAccessPattern {
+    /// `inputs` per input position (nil: omitted, or replaced by `packedWeights`).
+    func accessSteps(inputs: [MemoryRegion?], outputs: [MemoryRegion], packedWeights: MemoryRegion?) -> [AccessStep]?
 }
 
 extension ExecutionPlan {
@@ -47,15 +98,23 @@ extension ExecutionPlan {
         }
         return steps.enumerated().map { index, step in
             var reads: [MemoryRegion] = [], seen = Set<Int>()
-            for id in step.inputIDs where id >= 0 && seen.insert(id).inserted {
-                if case .constant = homes[id], step.packedWeightBytes != nil { continue }
-                if let r = region(id) { reads.append(r) }
+            var inputs: [MemoryRegion?] = []
+            for id in step.inputIDs {
+                if id < 0 { inputs.append(nil); continue }
+                if case .constant = homes[id], step.packedWeightBytes != nil { inputs.append(nil); continue }
+                let r = region(id)
+                inputs.append(r)
+                if seen.insert(id).inserted, let r { reads.append(r) }
             }
             // A kernel's packed weights are its own: keyed past every value id.
-            if let packed = step.packedWeightBytes, packed > 0 {
-                reads.insert(weightRegion(key: valueBytes.count + index, bytes: packed), at: 0)
+            var packed: MemoryRegion?
+            if let bytes = step.packedWeightBytes, bytes > 0 {
+                packed = weightRegion(key: valueBytes.count + index, bytes: bytes)
+                reads.insert(packed!, at: 0)
             }
-            return NodeAccesses(reads: reads, writes: step.outputIDs.compactMap(region))
+            let writes = step.outputIDs.compactMap(region)
+            let pattern = (step.kernel as? any KernelAccessPattern)?.accessSteps(inputs: inputs, outputs: writes, packedWeights: packed)
+            return NodeAccesses(reads: reads, writes: writes, kernelSteps: pattern)
         }
     }
 }

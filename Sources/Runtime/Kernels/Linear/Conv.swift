@@ -40,6 +40,13 @@ struct ConvKernel: Kernel {
     var inG: Int { shape.inChannels / shape.group }
     var outG: Int { shape.outChannels / shape.group }
     var depth: Int { inG * shape.taps }
+    /// The im2col matrix of one image and channel group.
+    var im2col: Im2colGeometry {
+        let s = shape
+        return Im2colGeometry(channels: inG, height: s.height, width: s.width, kernelH: s.kernelH, kernelW: s.kernelW,
+                              strideH: s.strideH, strideW: s.strideW, dilationH: s.dilationH, dilationW: s.dilationW,
+                              padTop: s.padTop, padLeft: s.padLeft, outH: s.outH, outW: s.outW)
+    }
 
     static func prepare(_ sig: KernelSignature) throws(KernelError) -> PreparedKernel {
         let x = try sig.linearFloatInput(0), w = try sig.linearFloatInput(1)
@@ -124,9 +131,7 @@ struct ConvKernel: Kernel {
                 if path == .pointwise {
                     b = .strided(xg, rowStride: s.inPlane, colStride: 1)
                 } else {
-                    b = .im2col(Im2colGeometry(channels: inG, height: s.height, width: s.width, kernelH: s.kernelH, kernelW: s.kernelW,
-                                               strideH: s.strideH, strideW: s.strideW, dilationH: s.dilationH, dilationW: s.dilationW,
-                                               padTop: s.padTop, padLeft: s.padLeft, outH: s.outH, outW: s.outW), xg)
+                    b = .im2col(im2col, xg)
                 }
                 SGEMM.multiply(m: outG, n: s.outPlane, k: depth, a: a, b: b, c: yg, ldc: s.outPlane,
                                epilogue: SGEMMEpilogue(rowBias: bias.map { $0 + g * outG }, relu: relu),
@@ -143,10 +148,7 @@ extension ConvKernel {
         for n in 0..<s.batch {
             for g in 0..<s.group {
                 let xg = x + (n * s.inChannels + g * inG) * s.inPlane
-                let geometry: Im2colGeometry? = path == .pointwise ? nil
-                    : Im2colGeometry(channels: inG, height: s.height, width: s.width, kernelH: s.kernelH, kernelW: s.kernelW,
-                                     strideH: s.strideH, strideW: s.strideW, dilationH: s.dilationH, dilationW: s.dilationW,
-                                     padTop: s.padTop, padLeft: s.padLeft, outH: s.outH, outW: s.outW)
+                let geometry: Im2colGeometry? = path == .pointwise ? nil : im2col
                 let op = SparseConv.Operand(weights: sparse, row0: g * outG, rows: outG, input: xg, im2col: geometry,
                                             depth: depth, columns: s.outPlane,
                                             output: y + (n * s.outChannels + g * outG) * s.outPlane,
@@ -154,5 +156,30 @@ extension ConvKernel {
                 SparseConv.multiply(op, scratch: scratch, slots: slots, pool: pool)
             }
         }
+    }
+}
+
+extension ConvKernel: KernelAccessPattern {
+    /// The GEMM paths' loop nest per image and group; the depthwise and sparse paths
+    /// stream their operands once, as the counting rules count them (nil).
+    func accessSteps(inputs: [MemoryRegion?], outputs: [MemoryRegion], packedWeights: MemoryRegion?) -> [AccessStep]? {
+        guard path != .depthwise, sparseW == nil, let x = inputs.first ?? nil, let y = outputs.first else { return nil }
+        let s = shape
+        var steps: [AccessStep] = []
+        if inputs.count > 2, let bias = inputs[2] { steps.append(.read(bias)) }
+        let perA = SGEMM.packedACount(m: outG, k: depth)
+        for n in 0..<s.batch {
+            for g in 0..<s.group {
+                let xg = x.floats((n * s.inChannels + g * inG) * s.inPlane, inG * s.inPlane)
+                let yg = y.floats((n * s.outChannels + g * outG) * s.outPlane, outG * s.outPlane)
+                let a: SGEMMRegionA
+                if let packedWeights { a = .packed(packedWeights.floats(g * perA, perA)) }
+                else if inputs.count > 1, let w = inputs[1] { a = .strided(w.floats(g * outG * depth, outG * depth), rowStride: depth) }
+                else { return nil }
+                let b: SGEMMRegionB = path == .pointwise ? .strided(xg, rowStride: s.inPlane) : .im2col(im2col, xg)
+                SGEMM.accessSteps(m: outG, n: s.outPlane, k: depth, a: a, b: b, c: yg, ldc: s.outPlane, accumulate: false, into: &steps)
+            }
+        }
+        return steps
     }
 }
