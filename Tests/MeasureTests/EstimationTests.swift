@@ -67,6 +67,21 @@ import Testing
         #expect(c.a.source == .modeled && c.b.source == .simulated)
         #expect(c.ratio == c.a.value / 1000)
     }
+
+    /// The modeled-vs-measured row of a bare-metal host (these VMs have no PMU, so the
+    /// path is checked with readings as the sampler reports them).
+    @Test func measuredLLCMissesAppearBesideTheModelOnlyWhenCounted() throws {
+        let node = Fixtures.conv(.float32)
+        let event = "perf::PERF_COUNT_HW_CACHE_LL:READ:MISS"
+        func estimate(_ reading: CounterReading) -> Estimate {
+            Estimator.estimate(EstimationInput(counts: [node], plan: Fixtures.plan(for: node), device: Fixtures.phone(), hostCounters: [reading]))
+        }
+        let counted = estimate(CounterReading(event: event, status: .counted(value: 2500, timeEnabledNs: 10, timeRunningNs: 10)))
+        let c = try #require(counted.comparisons.first { $0.quantity.hasPrefix("DRAM bytes (modeled vs host") })
+        #expect(c.a.source == .modeled && c.b.source == .measured && c.b.value == 2500 * 64)
+        let missing = estimate(CounterReading(event: event, status: .unavailable(errno: 2, reason: "PMU not available due to virtualization")))
+        #expect(!missing.comparisons.contains { $0.quantity.hasPrefix("DRAM bytes") }, "an unavailable counter is never compared as zero")
+    }
 }
 
 @Suite struct ResultSchemaTests {

@@ -72,6 +72,24 @@ import Testing
         #expect(error?.description == "the worker ran past its timeout of 0.5 s during run 1/3 and was killed (SIGKILL)")
     }
 
+    @Test func cancellingTheTaskKillsTheWorkerAndNamesThePhase() async throws {
+        let directory = try TemporaryDirectory()
+        let events = try Self.eventsFile([.progress(phase: "run 2/3", fraction: 0.6)], in: directory)
+        // Without the kill the script would exit 0 after 20 s with no result (a protocol violation).
+        let task = Task {
+            try await Self.shell("cat >/dev/null; cat \(events); sleep 20").run(Self.spec())
+        }
+        try await Task.sleep(for: .milliseconds(300))
+        task.cancel()
+        let outcome = await task.result
+        guard case .failure(let error) = outcome, let failure = error as? WorkerFailure, case .cancelled = failure else {
+            Issue.record("expected .cancelled, got \(outcome)"); return
+        }
+        // The phase is named when its progress line was read before the cancel (a loaded machine may not get that far).
+        #expect(["the job was cancelled during run 2/3; its worker was killed (SIGKILL)",
+                 "the job was cancelled; its worker was killed (SIGKILL)"].contains(failure.description))
+    }
+
     @Test func aCrashIsReportedWithTheSignalName() async {
         let error = await #expect(throws: WorkerFailure.self) {
             try await Self.shell("cat >/dev/null; echo 'conv kernel: bad index' >&2; kill -SEGV $$").run(Self.spec())

@@ -63,19 +63,22 @@ final class SpawnedProcess {
         if status == nil { kill(-pid, SIGKILL); _ = reap() }
     }
 
+    /// Why `pump` killed the worker, if it did.
+    enum Kill { case timeout, stop }
+
     /// Writes `input` to stdin, hands stdout data to `onStdout` and keeps stderr,
     /// until the worker has exited and its pipes are drained. Kills the group at
-    /// `deadline`; returns whether it did.
-    func pump(input: Data, deadline: ContinuousClock.Instant, onStdout: (Data) -> Void) -> Bool {
+    /// `deadline`, or as soon as `stop` says so (checked every 50 ms); returns why it did.
+    func pump(input: Data, deadline: ContinuousClock.Instant, stop: () -> Bool = { false }, onStdout: (Data) -> Void) -> Kill? {
         var pending = input[...]
-        var timedOut = false
+        var killed: Kill?
         var drainUntil: ContinuousClock.Instant?
         var buffer = [UInt8](repeating: 0, count: 65536)
         while stdoutFD >= 0 || stderrFD >= 0 {
             let now = ContinuousClock.now
-            if !timedOut, status == nil, now >= deadline {
+            if killed == nil, status == nil, now >= deadline || stop() {
                 kill(-pid, SIGKILL)
-                timedOut = true
+                killed = now >= deadline ? .timeout : .stop
             }
             if status == nil, let reaped = poll(wait: false) {
                 status = reaped
@@ -101,7 +104,7 @@ final class SpawnedProcess {
                 if stderrData.count > stderrLimit { stderrData = stderrData.suffix(stderrLimit) }
             }
         }
-        return timedOut
+        return killed
     }
 
     /// Waits for the worker (if `pump` has not already) and returns how it ended.

@@ -8,6 +8,8 @@ public enum WorkerFailure: Error, Sendable, CustomStringConvertible {
     case spawnFailed(executable: String, reason: String)
     /// Still running when the timeout expired; killed with SIGKILL.
     case timedOut(after: Duration, phase: String?)
+    /// The job was cancelled while the worker ran; killed with SIGKILL.
+    case cancelled(phase: String?)
     /// Died of an allocation failure under its memory limit.
     case memoryLimitExceeded(limits: WorkerLimits?, how: String, stderr: String)
     /// Killed by a signal for another reason (a crash in a kernel, the OOM killer).
@@ -25,6 +27,8 @@ public enum WorkerFailure: Error, Sendable, CustomStringConvertible {
             return "could not start the worker \(executable): \(reason)"
         case .timedOut(let after, let phase):
             return "the worker ran past its timeout of \(Self.seconds(after)) s\(phase.map { " during \($0)" } ?? "") and was killed (SIGKILL)"
+        case .cancelled(let phase):
+            return "the job was cancelled\(phase.map { " during \($0)" } ?? ""); its worker was killed (SIGKILL)"
         case .memoryLimitExceeded(let limits, let how, let stderr):
             return "the worker \(how) after an allocation failed: exceeded RLIMIT_AS (\(Self.limitText(limits)))" + Self.tail(stderr)
         case .signaled(let signal, let stderr):

@@ -1,6 +1,7 @@
 import Device
 import Foundation
 import Glibc
+import Synchronization
 
 /// Runs one job in a separate worker process (the project's own binary in its
 /// `worker` mode): sends the JobSpec as JSON on stdin, reads NDJSON events from
@@ -29,16 +30,21 @@ public struct WorkerSupervisor: Sendable {
         do { input = try JSONEncoder().encode(spec) } catch {
             throw .protocolViolation("the job spec did not encode: \(error)", stderr: "")
         }
-        let outcome: Result<ProfileResult, WorkerFailure> = await withCheckedContinuation { continuation in
-            // Blocking poll/waitpid on a thread of its own, not on the cooperative pool.
-            Thread.detachNewThread {
-                continuation.resume(returning: self.runBlocking(input: input, progress: progress))
+        let stop = StopRequest()
+        let outcome: Result<ProfileResult, WorkerFailure> = await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                // Blocking poll/waitpid on a thread of its own, not on the cooperative pool.
+                Thread.detachNewThread {
+                    continuation.resume(returning: self.runBlocking(input: input, stop: stop, progress: progress))
+                }
             }
+        } onCancel: {
+            stop.request()
         }
         return try outcome.get()
     }
 
-    private func runBlocking(input: Data, progress: @escaping JobRunner.Progress) -> Result<ProfileResult, WorkerFailure> {
+    private func runBlocking(input: Data, stop: StopRequest, progress: @escaping JobRunner.Progress) -> Result<ProfileResult, WorkerFailure> {
         // A worker that exits before reading its job must not kill us with SIGPIPE;
         // the failed write is handled as an error instead.
         signal(SIGPIPE, SIG_IGN)
@@ -52,11 +58,15 @@ public struct WorkerSupervisor: Sendable {
         }
         var reader = EventReader(progress: progress)
         let deadline = ContinuousClock.now + timeout
-        let timedOut = child.pump(input: input, deadline: deadline) { reader.consume($0) }
+        let killed = child.pump(input: input, deadline: deadline, stop: { stop.isRequested }) { reader.consume($0) }
         reader.finish()
         let status = child.reap()
         let stderr = child.stderrText
-        if timedOut { return .failure(.timedOut(after: timeout, phase: reader.lastPhase)) }
+        switch killed {
+        case .timeout: return .failure(.timedOut(after: timeout, phase: reader.lastPhase))
+        case .stop: return .failure(.cancelled(phase: reader.lastPhase))
+        case nil: break
+        }
         if let error = reader.error { return .failure(.job(error)) }
         switch status {
         case .exited(0):
@@ -123,4 +133,11 @@ struct EventReader {
             }
         }
     }
+}
+
+/// Set when the task running a worker is cancelled; read by the supervisor's pump loop.
+final class StopRequest: Sendable {
+    private let flag = Mutex(false)
+    func request() { flag.withLock { $0 = true } }
+    var isRequested: Bool { flag.withLock { $0 } }
 }

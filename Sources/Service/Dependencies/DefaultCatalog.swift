@@ -38,11 +38,15 @@ public struct WorkerJobExecutor: JobExecutor {
     public init(supervisor: WorkerSupervisor) { self.supervisor = supervisor }
     public var isSynthetic: Bool { false }
 
-    /// The supervisor offers no way to stop a worker early, so a cancelled job's
-    /// worker runs to its end (or its timeout) and its result is then dropped.
+    /// Cancelling the calling task kills the worker (SIGKILL, its process group)
+    /// within the supervisor's 50 ms poll, and the job ends as cancelled.
     public func execute(_ spec: JobSpec, progress: @escaping JobRunner.Progress) async throws -> ProfileResult {
-        let result = try await supervisor.run(spec, progress: progress)
-        try Task.checkCancellation()
-        return result
+        do {
+            let result = try await supervisor.run(spec, progress: progress)
+            try Task.checkCancellation()
+            return result
+        } catch WorkerFailure.cancelled {
+            throw CancellationError()
+        }
     }
 }

@@ -112,8 +112,9 @@ public actor JobQueue: Service {
             throw ServiceError(.conflict, code: "job_finished", message: "job \(id) already \(job.state.rawValue); nothing to cancel")
         }
         if let lane = lanes.values.first(where: { $0.id == id }) {
-            // The job is cancelled now; its core set stays busy until the worker is
-            // gone, so the next measurement does not share cores with it.
+            // The job is cancelled now; the executor kills its worker, and its core set
+            // stays busy until the worker is gone, so the next measurement does not
+            // share cores with it.
             lane.task.cancel()
             try await store.endJob(id: id, state: .cancelled, error: "cancelled while running", at: Date())
         } else {
