@@ -218,15 +218,3 @@ func quantizedPoolFactory(isMax: Bool) -> KernelFactory {
         }
     }
 }
-
-/// Clip for uint8 (int8 is registered with the other integer activations): QDQ fusion
-/// turns DQ → Relu → Q with equal parameters into Clip(x_q, min = zero point).
-/// Counts 2 ops per element.
-let uint8ClipFactory: KernelFactory = { sig in
-    let n = try sig.inputType(0).elementCount
-    try sig.expectOutput(0, count: n)
-    let lo = try sig.constantInts(1, "min")?.first.map { UInt8(clamping: $0) } ?? 0
-    let hi = try sig.constantInts(2, "max")?.first.map { UInt8(clamping: $0) } ?? 255
-    return PreparedKernel(kernel: MapKernel<UInt8, UInt8>(f: { Swift.min(hi, Swift.max(lo, $0)) }, count: n),
-                          ops: [.uint8: Int64(n) * 2], computeType: .uint8)
-}

@@ -22,7 +22,9 @@ func registerQuantizationKernels(_ r: inout KernelRegistry) {
     r.register("MatMulNBits", domain: ms, dtypes: [.float32], matMulNBitsFactory)
     // Integer forms that QDQ fusion emits for ops that commute with quantization.
     r.register("MaxPool", dtypes: [.int8, .uint8], quantizedPoolFactory(isMax: true))
-    if r.factory(for: KernelKey("Clip", dtype: .uint8)) == nil { r.register("Clip", dtypes: [.uint8], uint8ClipFactory) }
+    // Replaces the generic per-element integer Clip/Relu for the 8-bit types.
+    r.register("Clip", dtypes: [.int8, .uint8], byteClampFactory(relu: false))
+    r.register("Relu", dtypes: [.int8, .uint8], byteClampFactory(relu: true))
     // Last: wraps every float32 kernel registered so far that has no float16 form.
     registerFloat16Kernels(&r)
 }
