@@ -94,6 +94,11 @@ struct QLinearConvTests {
         IntegerConvCase(channels: 5, outChannels: 5, height: 6, width: 40, kernel: (3, 3), pads: [1, 1, 1, 1], group: 5, constantWeights: false),
         IntegerConvCase(channels: 12, outChannels: 31, height: 19, width: 18, kernel: (1, 1), x: .int8, w: .uint8, y: .int8,
                         perChannel: true, constantWeights: false),
+        // Depthwise 3×3 stride 2 down to 7-wide rows, full-range operands (the exact float path's
+        // extreme products), and a 9×9 depthwise kernel (81 taps: the int32 path).
+        IntegerConvCase(channels: 3, outChannels: 3, height: 14, width: 14, kernel: (3, 3), stride: (2, 2), pads: [1, 1, 1, 1],
+                        group: 3, x: .int8, w: .int8, y: .int8, perChannel: true),
+        IntegerConvCase(channels: 2, outChannels: 2, height: 20, width: 19, kernel: (9, 9), pads: [4, 4, 4, 4], group: 2),
     ]
 
     @Test("ConvInteger accumulators are exact", arguments: cases, [1, 3])
