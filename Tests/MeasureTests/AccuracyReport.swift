@@ -8,9 +8,13 @@ import Testing
 /// Reports for docs/ACCURACY.md and docs/BENCHMARKS.md. Off by default (they take
 /// minutes); they print markdown tables and assert only that the pipeline ran.
 ///
-///     PICOJOULE_ACCURACY=1 PICOJOULE_BIN=.build-measure/debug/picojoule \
+///     PICOJOULE_ACCURACY=1 PICOJOULE_BIN=.build/release/picojoule \
 ///       PICOJOULE_MODELS=samples/tinycnn-fp32.onnx,samples/tinycnn-int8.onnx \
-///       swift test --scratch-path .build-measure --skip-build --filter AccuracyReport
+///       swift test -c release --skip-build --filter AccuracyReport
+///
+/// Also: PICOJOULE_ACCURACY_CACHE (keep simulations), PICOJOULE_GEOMETRIES (a subset of
+/// MCU-like, phone-like, host), PICOJOULE_ACCURACY_BY_OP=1 (modeled off-chip bytes by op
+/// and per node, to set beside cg_annotate), PICOJOULE_RESIDENCY_RULE=1 (no replay).
 ///     PICOJOULE_BENCHMARK=1 swift test ... --filter CounterOverheadBenchmark
 @Suite(.serialized) struct AccuracyReport {
     static let env = ProcessInfo.processInfo.environment
@@ -62,7 +66,9 @@ import Testing
     func modeledVersusCachegrind() throws {
         let binary = Self.env["PICOJOULE_BIN"] ?? ".build-measure/debug/picojoule"
         let k = Int(Self.env["PICOJOULE_RUNS"] ?? "1") ?? 1
+        let only = Self.env["PICOJOULE_GEOMETRIES"].map { Set($0.split(separator: ",").map(String.init)) }
         let devices = [("MCU-like", Fixtures.mcu()), ("phone-like", Fixtures.phone()), ("host", Self.hostDevice())]
+            .filter { only?.contains($0.0) ?? true }
         var lines = ["| model | geometry (D1 / LL) | modeled B beyond LL | cachegrind B beyond LL | ratio | difference, % of traffic | agrees |",
                      "|---|---|---|---|---|---|---|"]
         var ratios: [Double] = []

@@ -102,41 +102,15 @@ extension ConvKernel {
         typealias V = SIMD8<Float>
         let s = shape
         let rs = depthwiseRowStride
-        let w0 = V(repeating: wk[0]), w1 = V(repeating: wk[1]), w2 = V(repeating: wk[2])
-        let w3 = V(repeating: wk[3]), w4 = V(repeating: wk[4]), w5 = V(repeating: wk[5])
-        let w6 = V(repeating: wk[6]), w7 = V(repeating: wk[7]), w8 = V(repeating: wk[8])
+        let taps = Depthwise3x3Taps(wk)
         let bv = V(repeating: b)
         let stride2 = s.strideW == 2
         for oh in 0..<s.outH {
             let yrow = out + oh * s.outW
             let r0 = UnsafeRawPointer(buffer + oh * s.strideH * rs)
-            let r1 = r0 + rs * 4, r2 = r0 + 2 * rs * 4
             var ow = 0
             while ow < s.outW {
-                var acc = bv
-                if stride2 {
-                    let o = 8 * ow
-                    acc = acc.addingProduct(w0, r0.loadUnaligned(fromByteOffset: o, as: SIMD16<Float>.self).evenHalf)
-                    acc = acc.addingProduct(w1, r0.loadUnaligned(fromByteOffset: o + 4, as: SIMD16<Float>.self).evenHalf)
-                    acc = acc.addingProduct(w2, r0.loadUnaligned(fromByteOffset: o + 8, as: SIMD16<Float>.self).evenHalf)
-                    acc = acc.addingProduct(w3, r1.loadUnaligned(fromByteOffset: o, as: SIMD16<Float>.self).evenHalf)
-                    acc = acc.addingProduct(w4, r1.loadUnaligned(fromByteOffset: o + 4, as: SIMD16<Float>.self).evenHalf)
-                    acc = acc.addingProduct(w5, r1.loadUnaligned(fromByteOffset: o + 8, as: SIMD16<Float>.self).evenHalf)
-                    acc = acc.addingProduct(w6, r2.loadUnaligned(fromByteOffset: o, as: SIMD16<Float>.self).evenHalf)
-                    acc = acc.addingProduct(w7, r2.loadUnaligned(fromByteOffset: o + 4, as: SIMD16<Float>.self).evenHalf)
-                    acc = acc.addingProduct(w8, r2.loadUnaligned(fromByteOffset: o + 8, as: SIMD16<Float>.self).evenHalf)
-                } else {
-                    let o = 4 * ow
-                    acc = acc.addingProduct(w0, r0.loadUnaligned(fromByteOffset: o, as: V.self))
-                    acc = acc.addingProduct(w1, r0.loadUnaligned(fromByteOffset: o + 4, as: V.self))
-                    acc = acc.addingProduct(w2, r0.loadUnaligned(fromByteOffset: o + 8, as: V.self))
-                    acc = acc.addingProduct(w3, r1.loadUnaligned(fromByteOffset: o, as: V.self))
-                    acc = acc.addingProduct(w4, r1.loadUnaligned(fromByteOffset: o + 4, as: V.self))
-                    acc = acc.addingProduct(w5, r1.loadUnaligned(fromByteOffset: o + 8, as: V.self))
-                    acc = acc.addingProduct(w6, r2.loadUnaligned(fromByteOffset: o, as: V.self))
-                    acc = acc.addingProduct(w7, r2.loadUnaligned(fromByteOffset: o + 4, as: V.self))
-                    acc = acc.addingProduct(w8, r2.loadUnaligned(fromByteOffset: o + 8, as: V.self))
-                }
+                var acc = taps.dot(r0, rowBytes: rs * 4, ow: ow, stride2: stride2, initial: bv)
                 if relu { acc = acc.replacing(with: 0, where: acc .< 0) }
                 let valid = s.outW - ow
                 if valid >= 8 {

@@ -144,8 +144,7 @@ extension IntegerConvKernel {
         let signed: Int32 = output == .int8 ? 1 : 0
         let out = p * s.outPlane
         let three = s.kernelH == 3 && s.kernelW == 3 && s.dilationH == 1 && s.dilationW == 1 && (s.strideW == 1 || s.strideW == 2)
-        @inline(__always) func tap(_ i: Int) -> V { V(repeating: three ? wf[i] : 0) }
-        let k = (tap(0), tap(1), tap(2), tap(3), tap(4), tap(5), tap(6), tap(7), tap(8))
+        let taps3x3 = three ? Depthwise3x3Taps(wf) : nil
         // Integer-valued floats below 2^22 in magnitude: v + 1.5 · 2^23 lies in [2^23, 2^24),
         // where the float's low mantissa bits are v's two's complement.
         @inline(__always) func integer(_ v: V) -> SIMD8<Int32> {
@@ -154,34 +153,7 @@ extension IntegerConvKernel {
         // 8 outputs of row `oh` from output column `ow`.
         @inline(__always) func dot(_ oh: Int, _ ow: Int) -> V {
             let base = plane + oh * s.strideH * rs
-            if three {
-                let r0 = UnsafeRawPointer(base), r1 = r0 + rs * 4, r2 = r0 + 2 * rs * 4
-                var acc = V()
-                if s.strideW == 2 {
-                    let o = 8 * ow
-                    acc = acc.addingProduct(k.0, r0.loadUnaligned(fromByteOffset: o, as: SIMD16<Float>.self).evenHalf)
-                    acc = acc.addingProduct(k.1, r0.loadUnaligned(fromByteOffset: o + 4, as: SIMD16<Float>.self).evenHalf)
-                    acc = acc.addingProduct(k.2, r0.loadUnaligned(fromByteOffset: o + 8, as: SIMD16<Float>.self).evenHalf)
-                    acc = acc.addingProduct(k.3, r1.loadUnaligned(fromByteOffset: o, as: SIMD16<Float>.self).evenHalf)
-                    acc = acc.addingProduct(k.4, r1.loadUnaligned(fromByteOffset: o + 4, as: SIMD16<Float>.self).evenHalf)
-                    acc = acc.addingProduct(k.5, r1.loadUnaligned(fromByteOffset: o + 8, as: SIMD16<Float>.self).evenHalf)
-                    acc = acc.addingProduct(k.6, r2.loadUnaligned(fromByteOffset: o, as: SIMD16<Float>.self).evenHalf)
-                    acc = acc.addingProduct(k.7, r2.loadUnaligned(fromByteOffset: o + 4, as: SIMD16<Float>.self).evenHalf)
-                    acc = acc.addingProduct(k.8, r2.loadUnaligned(fromByteOffset: o + 8, as: SIMD16<Float>.self).evenHalf)
-                } else {
-                    let o = 4 * ow
-                    acc = acc.addingProduct(k.0, r0.loadUnaligned(fromByteOffset: o, as: V.self))
-                    acc = acc.addingProduct(k.1, r0.loadUnaligned(fromByteOffset: o + 4, as: V.self))
-                    acc = acc.addingProduct(k.2, r0.loadUnaligned(fromByteOffset: o + 8, as: V.self))
-                    acc = acc.addingProduct(k.3, r1.loadUnaligned(fromByteOffset: o, as: V.self))
-                    acc = acc.addingProduct(k.4, r1.loadUnaligned(fromByteOffset: o + 4, as: V.self))
-                    acc = acc.addingProduct(k.5, r1.loadUnaligned(fromByteOffset: o + 8, as: V.self))
-                    acc = acc.addingProduct(k.6, r2.loadUnaligned(fromByteOffset: o, as: V.self))
-                    acc = acc.addingProduct(k.7, r2.loadUnaligned(fromByteOffset: o + 4, as: V.self))
-                    acc = acc.addingProduct(k.8, r2.loadUnaligned(fromByteOffset: o + 8, as: V.self))
-                }
-                return acc
-            }
+            if let taps3x3 { return taps3x3.dot(UnsafeRawPointer(base), rowBytes: rs * 4, ow: ow, stride2: s.strideW == 2, initial: V()) }
             let n = min(8, s.outW - ow)
             var acc = V()
             for kh in 0..<s.kernelH {
