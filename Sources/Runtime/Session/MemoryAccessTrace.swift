@@ -35,7 +35,7 @@ public struct NodeAccesses: Sendable, Hashable {
     public var reads: [MemoryRegion]
     public var writes: [MemoryRegion]
     /// The kernel's own loop order over those regions and its scratch, for kernels that
-    /// touch operands more than once (blocked GEMMs); nil: each region once, reads first.
+    /// touch operands more than once (blocked GEMMs); nil: each region once (`replaySteps`).
     public var kernelSteps: [AccessStep]?
 
     public init(reads: [MemoryRegion], writes: [MemoryRegion], kernelSteps: [AccessStep]? = nil) {
