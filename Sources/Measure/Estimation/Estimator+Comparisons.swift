@@ -8,21 +8,28 @@ extension Estimator {
     static let hostLineBytes = 64.0
 
     /// Where two sources cover the same quantity, both with their ratio (modeled / other).
-    static func comparisons(_ input: EstimationInput, latency: Double) -> [SourceComparison] {
+    /// `movement` is the estimate's own model: reused when it already is the
+    /// cache-equivalent one, so a cache device's replay runs once per estimate.
+    static func comparisons(_ input: EstimationInput, latency: Double, movement: DataMovementModel) -> [SourceComparison] {
         var result: [SourceComparison] = []
-        // The cache-equivalent model: weights placed by capacity, not in flash, and
-        // scratchpads replayed as caches, because cachegrind simulates every on-chip
-        // level as a cache and does not know where weights are stored.
-        let cacheModel = DataMovementModel(device: input.device, plan: input.plan, weightsInFlash: false,
-                                           trace: input.trace, nodeIndices: input.counts.map(\.index), scratchpadsAsCaches: true)
+        let llcEvent = llcMissEvents.lazy.compactMap { name in input.hostCounters.first { $0.event == name && $0.value != nil } }.first
         var beyondLL = 0.0, beyondD1 = 0.0
-        let onChip = input.device.memoryLevels.indices.filter { [.tcm, .sram, .cache].contains(input.device.memoryLevels[$0].kind) }
-        let d1 = onChip.first
-        for node in input.counts {
-            let bytes = cacheModel.bytes(for: node)
-            for l in bytes.indices {
-                if cacheModel.isOffChip(l) { beyondLL += bytes[l] }
-                if l != d1 && input.device.memoryLevels[l].kind != .registers { beyondD1 += bytes[l] }
+        if input.simulated != nil || llcEvent != nil {
+            // The cache-equivalent model: weights placed by capacity, not in flash, and
+            // scratchpads replayed as caches, because cachegrind simulates every on-chip
+            // level as a cache and does not know where weights are stored. The estimate's
+            // model is that one already when it replayed (all on-chip levels caches).
+            let cacheModel = !input.weightsInFlash && movement.replayed != nil ? movement
+                : DataMovementModel(device: input.device, plan: input.plan, weightsInFlash: false,
+                                    trace: input.trace, nodeIndices: input.counts.map(\.index), scratchpadsAsCaches: true)
+            let onChip = input.device.memoryLevels.indices.filter { [.tcm, .sram, .cache].contains(input.device.memoryLevels[$0].kind) }
+            let d1 = onChip.first
+            for node in input.counts {
+                let bytes = cacheModel.bytes(for: node)
+                for l in bytes.indices {
+                    if cacheModel.isOffChip(l) { beyondLL += bytes[l] }
+                    if l != d1 && input.device.memoryLevels[l].kind != .registers { beyondD1 += bytes[l] }
+                }
             }
         }
         if let sim = input.simulated {
@@ -32,8 +39,7 @@ extension Estimator {
             result.append(SourceComparison(quantity: "data bytes beyond \(c.d1Level) (modeled vs cachegrind D1 misses × \(c.d1.lineBytes) B)",
                                            a: Figure(beyondD1, "B", .modeled), b: sim.dataBytesBeyondD1))
         }
-        if let event = llcMissEvents.lazy.compactMap({ name in input.hostCounters.first { $0.event == name && $0.value != nil } }).first,
-           let misses = event.value {
+        if let event = llcEvent, let misses = event.value {
             result.append(SourceComparison(quantity: "DRAM bytes (modeled vs host \(event.event) × 64 B)",
                                            a: Figure(beyondLL, "B", .modeled), b: Figure(misses * hostLineBytes, "B", .measured)))
         }

@@ -88,7 +88,7 @@ public enum Estimator {
             energy: Figure(eCompute + eMove + eStatic, "J", .modeled), energyCompute: Figure(eCompute, "J", .modeled),
             energyDataMovement: Figure(eMove, "J", .modeled), energyStatic: Figure(eStatic, "J", .modeled),
             dominantTerm: dominant, latency: Figure(latency, "s", .modeled), traffic: traffic, nodes: nodes,
-            comparisons: comparisons(input, latency: latency), macs: totalMACs, warnings: warnings)
+            comparisons: comparisons(input, latency: latency, movement: movement), macs: totalMACs, warnings: warnings)
     }
 
     /// Static power plus active core power (per MHz × clock × cores used), watts.
