@@ -221,4 +221,56 @@ static inline void ck_requantize16_8bit(const int32_t *acc, const int32_t *adden
 #endif
 }
 
+// ---------------------------------------------------------------------------
+// Direct convolution tile store (Runtime/Kernels/Linear/DirectConv.swift).
+//
+// The register tile holds six output pixels x 16 output channels, pixel-major
+// (acc[pixel * 16 + channel]); NCHW wants each channel's six pixels contiguous. Swift's
+// SIMD types have no lane shuffles, and 96 scalar stores cost a third of a 27-deep
+// tile (a network's first conv), so the transpose runs on 4x4 SSE blocks: per quad of
+// channels, pixels 0-3 as four 16-byte stores and pixels 4-5 as four 8-byte stores.
+// ---------------------------------------------------------------------------
+
+/// y[c * plane + i] = max?(acc[i * 16 + c] + bias[c]) for the full tile, i < 6, c < 16.
+/// `bias` may be NULL; `relu` clamps at zero and keeps NaN, as the scalar path does.
+static inline void ck_store_tile_6x16_transposed(const float *acc, const float *bias, int relu,
+                                                 float *y, long plane) {
+#if CK_HAVE_AVX2
+    const __m128 zero = _mm_setzero_ps();
+    for (int q = 0; q < 4; q++) {
+        const __m128 b = bias ? _mm_loadu_ps(bias + 4 * q) : zero;
+        __m128 r0 = _mm_add_ps(_mm_loadu_ps(acc + 0 * 16 + 4 * q), b);
+        __m128 r1 = _mm_add_ps(_mm_loadu_ps(acc + 1 * 16 + 4 * q), b);
+        __m128 r2 = _mm_add_ps(_mm_loadu_ps(acc + 2 * 16 + 4 * q), b);
+        __m128 r3 = _mm_add_ps(_mm_loadu_ps(acc + 3 * 16 + 4 * q), b);
+        __m128 r4 = _mm_add_ps(_mm_loadu_ps(acc + 4 * 16 + 4 * q), b);
+        __m128 r5 = _mm_add_ps(_mm_loadu_ps(acc + 5 * 16 + 4 * q), b);
+        if (relu) {
+            // maxps returns its second operand when either is NaN.
+            r0 = _mm_max_ps(zero, r0); r1 = _mm_max_ps(zero, r1); r2 = _mm_max_ps(zero, r2);
+            r3 = _mm_max_ps(zero, r3); r4 = _mm_max_ps(zero, r4); r5 = _mm_max_ps(zero, r5);
+        }
+        _MM_TRANSPOSE4_PS(r0, r1, r2, r3);
+        float *d = y + (long)(4 * q) * plane;
+        _mm_storeu_ps(d, r0);
+        _mm_storeu_ps(d + plane, r1);
+        _mm_storeu_ps(d + 2 * plane, r2);
+        _mm_storeu_ps(d + 3 * plane, r3);
+        const __m128 lo = _mm_unpacklo_ps(r4, r5), hi = _mm_unpackhi_ps(r4, r5);
+        _mm_storel_pi((__m64 *)(d + 4), lo);
+        _mm_storeh_pi((__m64 *)(d + plane + 4), lo);
+        _mm_storel_pi((__m64 *)(d + 2 * plane + 4), hi);
+        _mm_storeh_pi((__m64 *)(d + 3 * plane + 4), hi);
+    }
+#else
+    for (int c = 0; c < 16; c++) {
+        const float b = bias ? bias[c] : 0.0f;
+        for (int i = 0; i < 6; i++) {
+            const float v = acc[i * 16 + c] + b;
+            y[(long)c * plane + i] = relu && v < 0.0f ? 0.0f : v;
+        }
+    }
+#endif
+}
+
 #endif

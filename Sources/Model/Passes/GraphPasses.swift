@@ -1,6 +1,6 @@
 /// Graph rewrites run once after loading: constant folding, Conv+BatchNormalization
-/// folding, QDQ fusion (DQ → op → Q to integer operators), Identity/Dropout removal,
-/// Conv+Relu fusion and dead-node removal, then shape inference again.
+/// folding, per-channel Mul/Add folding into Conv and BatchNormalization, QDQ fusion (DQ → op → Q to integer operators), Identity/Dropout removal,
+/// Relu fusion into Conv and BatchNormalization, and dead-node removal, then shape inference again.
 public enum GraphPasses {
     /// Limits for the passes.
     public struct Options: Sendable {
@@ -21,6 +21,7 @@ public enum GraphPasses {
         try ShapeInference.infer(&graph)
         try ConstantFolding.run(&graph, evaluator: evaluator, maxBytes: options.maxFoldedBytes)
         try BatchNormFolding.run(&graph)
+        ChannelAffineFolding.run(&graph)
         QDQFusion.run(&graph)
         IdentityRemoval.run(&graph)
         ReluFusion.run(&graph)

@@ -15,6 +15,8 @@ struct LinearPoolNormTests {
         ([1, 2, 9, 40], [3, 3], [2, 2], [1, 1, 1, 1], [1, 1], false),
         ([1, 3, 6, 37], [3, 3], [1, 1], [1, 1, 1, 1], [1, 1], true),
         ([1, 2, 5, 50], [2, 2], [2, 2], [0, 0, 0, 0], [1, 1], false),
+        // SqueezeNet's pools: the last 8-output group overlaps the one before it.
+        ([1, 2, 7, 111], [3, 3], [2, 2], [0, 0, 0, 0], [1, 1], false),
     ]
 
     @Test("MaxPool, AveragePool and LpPool match the reference", arguments: [1, 3])
@@ -91,6 +93,22 @@ struct LinearPoolNormTests {
                               inputs: [LinearInput(x, shape)] + [scale, bias, mean, variance].map { LinearInput($0, [4], constant: constant) },
                               outputShape: shape, threads: 3)
         linearExpectClose(y, reference, "BatchNormalization constant=\(constant)")
+    }
+
+    @Test("BatchNormalization with a fused Relu clamps at zero and counts the compare", arguments: [true, false])
+    func batchNormRelu(constant: Bool) throws {
+        var rng = LinearSeededGenerator(seed: 35)
+        let shape = [1, 3, 4, 9]  // 36-float planes: four 8-wide steps and a 4-float tail
+        let x = rng.floats(shape.reduce(1, *))
+        let scale = rng.floats(3), bias = rng.floats(3), mean = rng.floats(3), variance = rng.floats(3, in: 0.1...2)
+        let reference = LinearReference.batchNorm(x: x, shape: shape, scale: scale, bias: bias, mean: mean, variance: variance, epsilon: 1e-3)
+        #expect(reference.contains { $0 < 0 } && reference.contains { $0 > 0 }, "the case must have values on both sides of zero")
+        let attributes: [String: Attribute] = ["epsilon": .float(1e-3), ReluFusion.attribute: .int(1)]
+        let inputs = [LinearInput(x, shape)] + [scale, bias, mean, variance].map { LinearInput($0, [3], constant: constant) }
+        let y = try linearRun("BatchNormalization", attributes: attributes, inputs: inputs, outputShape: shape, threads: 2)
+        linearExpectClose(y, reference.map { max(0, $0) }, "BatchNormalization+Relu constant=\(constant)")
+        let prepared = try linearPrepare("BatchNormalization", attributes: attributes, inputs: inputs, outputShapes: [shape])
+        #expect(prepared.ops[.float32, default: 0] == Int64(3 * x.count), "scale, shift and the Relu compare per element")
     }
 
     @Test("InstanceNormalization and LRN match the reference")

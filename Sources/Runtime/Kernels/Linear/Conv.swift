@@ -19,19 +19,22 @@ struct ConvShape: Sendable {
 
 /// ONNX Conv, NCHW fp32, 1-D and 2-D, groups, dilations, strides, pads and auto_pad.
 ///
-/// Three paths: depthwise (group = C = M) runs a direct SIMD kernel; 1×1 stride-1
-/// unpadded convs multiply the weights by the input planes directly; the rest pack the
-/// im2col matrix straight into GEMM panels (no full im2col buffer). Weights are packed
+/// Four paths: depthwise (group = C = M) runs a direct SIMD kernel; 1×1 stride-1
+/// unpadded convs multiply the weights by the input planes directly; other ungrouped
+/// convs with constant weights run `DirectConvPlan` (output channels in SIMD lanes); the
+/// rest pack the im2col matrix straight into GEMM panels (no full im2col buffer). Weights are packed
 /// once per group at prepare when they are constant. Constant weights that are mostly
 /// zeros (pruned models) run the non-depthwise paths through `SparseConv` instead,
 /// and the node then counts only the MACs of its non-zero weights.
 struct ConvKernel: Kernel {
-    enum Path: Sendable { case depthwise, pointwise, im2col }
+    enum Path: Sendable { case depthwise, pointwise, im2col, direct }
     var shape: ConvShape
     var path: Path
     var packedW: LinearPackedFloats?
     /// Set when the constant weights are sparse enough for `SparseConv`.
     var sparseW: SparseWeightRows?
+    /// The `.direct` path's geometry; `packedW` then holds its panels.
+    var direct: DirectConvPlan?
     var hasBias: Bool
     /// A Relu fused by `ReluFusion`: applied as each output tile is stored.
     var relu = false
@@ -78,7 +81,7 @@ struct ConvKernel: Kernel {
         switch path {
         case .depthwise:
             scratch = k.depthwiseRowStride * k.depthwisePaddedHeight * 4 * k.slots
-        case .pointwise, .im2col:
+        case .pointwise, .im2col, .direct:
             if let wc = sig.linearFloatConstant(1) {
                 let src = wc.storage.bytes.assumingMemoryBound(to: Float.self)
                 if SparseWeightRows.density(src, count: cout * k.depth) <= SparseWeightRows.maximumDensity {
@@ -88,6 +91,15 @@ struct ConvKernel: Kernel {
                                           packedWeightBytes: sparse.byteCount,
                                           macs: [.float32: Int64(sparse.nonZeros) * Int64(shape.batch * shape.outPlane)],
                                           ops: ops > 0 ? [.float32: ops] : [:], computeType: .float32)
+                }
+                if path == .im2col && DirectConvPlan.applies(shape) {
+                    let plan = DirectConvPlan(shape)
+                    k.path = .direct
+                    k.direct = plan
+                    k.packedW = LinearPackedFloats(plan.pack(src))
+                    return PreparedKernel(kernel: k, scratchBytes: plan.paddedFloats * 4, packedWeightBytes: k.packedW?.byteCount,
+                                          macs: [.float32: outputs * Int64(k.depth)], ops: ops > 0 ? [.float32: ops] : [:],
+                                          computeType: .float32)
                 }
                 let per = SGEMM.packedACount(m: k.outG, k: k.depth)
                 let storage = TensorStorage(count: max(per * group, 1) * 4)
@@ -117,6 +129,10 @@ struct ConvKernel: Kernel {
         let s = shape
         if let sparse = sparseW {
             runSparse(sparse, x: x, y: y, bias: bias, scratch: scratch, pool: context.pool)
+            return
+        }
+        if let direct, let packedW {
+            runDirect(direct, weights: packedW.pointer, x: x, y: y, bias: bias, scratch: scratch, pool: context.pool)
             return
         }
         let perA = SGEMM.packedACount(m: outG, k: depth)
@@ -159,6 +175,30 @@ extension ConvKernel {
     }
 }
 
+extension ConvKernel {
+    func runDirect(_ plan: DirectConvPlan, weights: UnsafePointer<Float>, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>,
+                   bias: UnsafePointer<Float>?, scratch: UnsafeMutablePointer<Float>, pool: ThreadPool) {
+        let s = shape
+        let tasks = max(1, min(slots, pool.threadCount))
+        for n in 0..<s.batch {
+            let xn = x + n * s.inChannels * s.inPlane, yn = y + n * s.outChannels * s.outPlane
+            var padded = xn
+            if plan.needsPadding {
+                let padTasks = min(tasks, s.inChannels)
+                pool.parallelFor(padTasks) { t in
+                    plan.pad(xn, into: scratch, channels: s.inChannels * t / padTasks..<s.inChannels * (t + 1) / padTasks)
+                }
+                padded = UnsafePointer(scratch)
+            }
+            let tiles = plan.tiles, tileTasks = min(tasks, tiles)
+            pool.parallelFor(tileTasks) { [padded] t in
+                plan.run(tiles: tiles * t / tileTasks..<tiles * (t + 1) / tileTasks, padded: padded, weights: weights,
+                         bias: bias, relu: relu, y: yn)
+            }
+        }
+    }
+}
+
 extension ConvKernel: KernelAccessPattern {
     /// The GEMM paths' loop nest per image and group; the depthwise and sparse paths
     /// stream their operands once, as the counting rules count them (nil).
@@ -167,6 +207,13 @@ extension ConvKernel: KernelAccessPattern {
         let s = shape
         var steps: [AccessStep] = []
         if inputs.count > 2, let bias = inputs[2] { steps.append(.read(bias)) }
+        if let direct, let packedWeights {
+            for n in 0..<s.batch {
+                direct.accessSteps(x: x.floats(n * s.inChannels * s.inPlane, s.inChannels * s.inPlane), weights: packedWeights,
+                                   y: y.floats(n * s.outChannels * s.outPlane, s.outChannels * s.outPlane), into: &steps)
+            }
+            return steps
+        }
         let perA = SGEMM.packedACount(m: outG, k: depth)
         for n in 0..<s.batch {
             for g in 0..<s.group {

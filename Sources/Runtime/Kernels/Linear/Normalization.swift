@@ -6,10 +6,12 @@ import Darwin
 #endif
 
 /// BatchNormalization, inference form: y = (x − mean) / √(var + ε) · scale + B, folded to
-/// y = x · a + b per channel (once at prepare when the four parameters are constants).
+/// y = x · a + b per channel (once at prepare when the four parameters are constants),
+/// clamped at zero as it is stored when `ReluFusion` fused the Relu that followed.
 struct BatchNormKernel: Kernel {
     var batch: Int, channels: Int, plane: Int
     var epsilon: Float
+    var relu = false
     /// Interleaved (a, b) per channel when the parameters are constant.
     var folded: LinearPackedFloats?
     var slots: Int
@@ -27,6 +29,7 @@ struct BatchNormKernel: Kernel {
         }
         var k = BatchNormKernel(batch: x.shape[0], channels: c, plane: x.shape.dropFirst(2).reduce(1, *),
                                 epsilon: try sig.linearFloat("epsilon", default: 1e-5), slots: sig.linearSlots)
+        k.relu = sig.node.attributes[ReluFusion.attribute] != nil
         if let scale = sig.linearFloatConstant(1), let bias = sig.linearFloatConstant(2),
            let mean = sig.linearFloatConstant(3), let variance = sig.linearFloatConstant(4) {
             let s = scale.scalars(as: Float.self), b = bias.scalars(as: Float.self)
@@ -38,8 +41,9 @@ struct BatchNormKernel: Kernel {
             }
             k.folded = LinearPackedFloats(ab)
         }
+        // Per element: the multiply and add, and the fused Relu's compare.
         return PreparedKernel(kernel: k, packedWeightBytes: k.folded?.byteCount,
-                              ops: [.float32: 2 * linearElements(x.shape)], computeType: .float32)
+                              ops: [.float32: (k.relu ? 3 : 2) * linearElements(x.shape)], computeType: .float32)
     }
 
     func run(_ context: borrowing KernelContext) {
@@ -62,7 +66,11 @@ struct BatchNormKernel: Kernel {
                     a = scale![c] / (variance![c] + epsilon).squareRoot()
                     b = bias![c] - mean![c] * a
                 }
-                LinearSIMD.scaleShift(x + p * plane, y + p * plane, plane, a, b)
+                if relu {
+                    LinearSIMD.scaleShiftRelu(x + p * plane, y + p * plane, plane, a, b)
+                } else {
+                    LinearSIMD.scaleShift(x + p * plane, y + p * plane, plane, a, b)
+                }
             }
         }
     }

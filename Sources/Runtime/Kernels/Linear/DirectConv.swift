@@ -1,0 +1,227 @@
+import CKernels
+import Model
+
+/// Direct convolution for ungrouped convs with a kernel larger than 1×1 and constant
+/// weights: 16 output channels in SIMD lanes, six output pixels per register tile
+/// broadcast straight from a zero-padded copy of the input, the whole depth
+/// (channels × taps) summed in registers before one store.
+///
+/// Why not im2col + GEMM for these: packing the im2col panels every run was 6–16 % of
+/// ResNet-50's and DenseNet-121's time, the GEMM's 16-pixel strips pad 7- and 14-wide
+/// planes (49 → 64 columns), and its 256-deep blocks read and write the output again
+/// per block. Broadcasting pixels lets a tile start anywhere in the plane, so a 7×7
+/// plane wastes at most five pixels of one tile, and the padded copy is the only
+/// per-run preparation (smaller than the im2col panel buffer for every zoo conv).
+/// onnxruntime's NCHWc convs vectorize over output channels the same way.
+struct DirectConvPlan: Sendable {
+    static let pixels = 6, lanes = 16
+    /// Packed weights of all panels above this stay in L2 only a panel at a time, so the
+    /// panel loop goes outside the tile loop (ResNet's 512-channel 3×3 convs: 9.4 MB of
+    /// weights against a 166 KB padded input). Blocking the tiles so that a block's input
+    /// lines stay in L2 was measured and dropped: it streamed those weights once per block.
+    static let tileOuterWeightBytes = 256 << 10
+
+    var channels: Int, height: Int, width: Int
+    var outChannels: Int, outH: Int, outW: Int
+    var kernelH: Int
+    var strideH: Int, strideW: Int
+    var padTop: Int, padLeft: Int
+    /// The padded input plane: the input at (padTop, padLeft), zeros around it, large
+    /// enough for every tap of every output pixel.
+    var paddedH: Int, paddedW: Int
+    /// Per depth index k = (channel, kernel row, kernel column): its offset in floats
+    /// from an output pixel's base in the padded input.
+    var offsets: [Int32]
+
+    init(_ s: ConvShape) {
+        channels = s.inChannels; height = s.height; width = s.width
+        outChannels = s.outChannels; outH = s.outH; outW = s.outW; kernelH = s.kernelH
+        strideH = s.strideH; strideW = s.strideW; padTop = s.padTop; padLeft = s.padLeft
+        paddedH = max(s.padTop + s.height, (s.outH - 1) * s.strideH + (s.kernelH - 1) * s.dilationH + 1)
+        paddedW = max(s.padLeft + s.width, (s.outW - 1) * s.strideW + (s.kernelW - 1) * s.dilationW + 1)
+        var o: [Int32] = []
+        o.reserveCapacity(s.inChannels * s.taps)
+        for c in 0..<s.inChannels {
+            for kh in 0..<s.kernelH {
+                for kw in 0..<s.kernelW {
+                    o.append(Int32((c * paddedH + kh * s.dilationH) * paddedW + kw * s.dilationW))
+                }
+            }
+        }
+        offsets = o
+    }
+
+    /// Whether `DirectConvPlan` serves a conv of this shape: offsets must fit 32 bits.
+    /// 1×1 convs stay on the GEMM: strided ones broadcast from a new line of another
+    /// channel plane at nearly every depth step (26 against 34 GFLOP/s in ResNet-50), and
+    /// unstrided ones gained nothing.
+    static func applies(_ s: ConvShape) -> Bool {
+        guard s.group == 1, s.taps > 1 else { return false }
+        let ph = max(s.padTop + s.height, (s.outH - 1) * s.strideH + (s.kernelH - 1) * s.dilationH + 1)
+        let pw = max(s.padLeft + s.width, (s.outW - 1) * s.strideW + (s.kernelW - 1) * s.dilationW + 1)
+        return s.inChannels * ph * pw < Int(Int32.max)
+    }
+
+    var depth: Int { offsets.count }
+    var panels: Int { (outChannels + Self.lanes - 1) / Self.lanes }
+    var outPlane: Int { outH * outW }
+    var tiles: Int { (outPlane + Self.pixels - 1) / Self.pixels }
+    /// False when the padded plane is the input itself (no pads, every row and column
+    /// read): the kernel then reads the input in place and needs no scratch.
+    var needsPadding: Bool { padTop != 0 || padLeft != 0 || paddedH != height || paddedW != width }
+    var paddedFloats: Int { needsPadding ? channels * paddedH * paddedW : 0 }
+    var packedFloats: Int { panels * Self.lanes * depth }
+    var tileOuter: Bool { packedFloats * 4 <= Self.tileOuterWeightBytes }
+
+    /// Weights [cout][k] (ONNX order) as [panel][k][16], zero padded past the last channel.
+    func pack(_ w: UnsafePointer<Float>) -> TensorStorage {
+        let storage = TensorStorage(count: max(packedFloats, 1) * 4)
+        let dst = storage.bytes.assumingMemoryBound(to: Float.self)
+        dst.initialize(repeating: 0, count: max(packedFloats, 1))
+        let k = depth
+        for oc in 0..<outChannels {
+            let p = oc / Self.lanes, lane = oc % Self.lanes
+            for kk in 0..<k { dst[(p * k + kk) * Self.lanes + lane] = w[oc * k + kk] }
+        }
+        return storage
+    }
+
+    /// Copies one image's input planes into `padded` with zeros around them.
+    func pad(_ x: UnsafePointer<Float>, into padded: UnsafeMutablePointer<Float>, channels range: Range<Int>) {
+        let right = paddedW - padLeft - width
+        for c in range {
+            let src = x + c * height * width
+            var row = padded + c * paddedH * paddedW
+            for r in 0..<paddedH {
+                let ih = r - padTop
+                if ih >= 0 && ih < height {
+                    row.update(repeating: 0, count: padLeft)
+                    (row + padLeft).update(from: src + ih * width, count: width)
+                    (row + padLeft + width).update(repeating: 0, count: right)
+                } else {
+                    row.update(repeating: 0, count: paddedW)
+                }
+                row += paddedW
+            }
+        }
+    }
+
+    /// Output tiles t0..<t1 of one image: every panel, in the loop order that keeps the
+    /// weights or the input lines of a tile in cache.
+    func run(tiles range: Range<Int>, padded: UnsafePointer<Float>, weights: UnsafePointer<Float>,
+             bias: UnsafePointer<Float>?, relu: Bool, y: UnsafeMutablePointer<Float>) {
+        offsets.withUnsafeBufferPointer { offsets in
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: Self.pixels * Self.lanes) { acc in
+                withUnsafeTemporaryAllocation(of: Int.self, capacity: Self.pixels) { bases in
+                    let k = depth
+                    func one(_ t: Int, _ p: Int) {
+                        let q0 = t * Self.pixels, count = min(Self.pixels, outPlane - q0)
+                        for i in 0..<Self.pixels {
+                            // Pixels past the plane's end recompute the first one; they are not stored.
+                            let q = q0 + (i < count ? i : 0)
+                            bases[i] = (q / outW) * strideH * paddedW + (q % outW) * strideW
+                        }
+                        Self.microKernel(depth: k, x: padded, bases: UnsafePointer(bases.baseAddress!),
+                                         offsets: offsets.baseAddress!, w: weights + p * k * Self.lanes, acc: acc.baseAddress!)
+                        store(acc.baseAddress!, panel: p, q0: q0, count: count, bias: bias, relu: relu, y: y)
+                    }
+                    if tileOuter {
+                        for t in range { for p in 0..<panels { one(t, p) } }
+                    } else {
+                        for p in 0..<panels { for t in range { one(t, p) } }
+                    }
+                }
+            }
+        }
+    }
+
+    /// acc[pixel][lane] to y[channel][pixel]: each channel's pixels are contiguous in NCHW.
+    @inline(__always)
+    func store(_ acc: UnsafeMutablePointer<Float>, panel p: Int, q0: Int, count: Int,
+               bias: UnsafePointer<Float>?, relu: Bool, y: UnsafeMutablePointer<Float>) {
+        let c0 = p * Self.lanes, channels = min(Self.lanes, outChannels - c0)
+        if count == Self.pixels && channels == Self.lanes {
+            ck_store_tile_6x16_transposed(acc, bias.map { $0 + c0 }, relu ? 1 : 0, y + c0 * outPlane + q0, outPlane)
+            return
+        }
+        for j in 0..<channels {
+            let b = bias?[c0 + j] ?? 0
+            let dst = y + (c0 + j) * outPlane + q0
+            for i in 0..<count {
+                let v = acc[i * Self.lanes + j] + b
+                dst[i] = relu && v < 0 ? 0 : v
+            }
+        }
+    }
+
+    /// The 6×16 register tile: for each depth index, six pixel values broadcast against
+    /// 16 channels of weights (12 accumulators and two weight vectors in ymm registers).
+    @inline(never)
+    static func microKernel(depth: Int, x: UnsafePointer<Float>, bases: UnsafePointer<Int>, offsets: UnsafePointer<Int32>,
+                            w: UnsafePointer<Float>, acc: UnsafeMutablePointer<Float>) {
+        typealias V = SIMD8<Float>
+        var c00 = V(), c01 = V(), c10 = V(), c11 = V(), c20 = V(), c21 = V()
+        var c30 = V(), c31 = V(), c40 = V(), c41 = V(), c50 = V(), c51 = V()
+        let x0 = x + bases[0], x1 = x + bases[1], x2 = x + bases[2]
+        let x3 = x + bases[3], x4 = x + bases[4], x5 = x + bases[5]
+        var wp = UnsafeRawPointer(w)
+        for kk in 0..<depth {
+            let o = Int(offsets[kk])
+            let w0 = wp.loadUnaligned(as: V.self), w1 = wp.loadUnaligned(fromByteOffset: 32, as: V.self)
+            var v = V(repeating: x0[o])
+            c00 = c00.addingProduct(v, w0); c01 = c01.addingProduct(v, w1)
+            v = V(repeating: x1[o])
+            c10 = c10.addingProduct(v, w0); c11 = c11.addingProduct(v, w1)
+            v = V(repeating: x2[o])
+            c20 = c20.addingProduct(v, w0); c21 = c21.addingProduct(v, w1)
+            v = V(repeating: x3[o])
+            c30 = c30.addingProduct(v, w0); c31 = c31.addingProduct(v, w1)
+            v = V(repeating: x4[o])
+            c40 = c40.addingProduct(v, w0); c41 = c41.addingProduct(v, w1)
+            v = V(repeating: x5[o])
+            c50 = c50.addingProduct(v, w0); c51 = c51.addingProduct(v, w1)
+            wp += 64
+        }
+        let out = UnsafeMutableRawPointer(acc)
+        out.storeBytes(of: c00, toByteOffset: 0, as: V.self); out.storeBytes(of: c01, toByteOffset: 32, as: V.self)
+        out.storeBytes(of: c10, toByteOffset: 64, as: V.self); out.storeBytes(of: c11, toByteOffset: 96, as: V.self)
+        out.storeBytes(of: c20, toByteOffset: 128, as: V.self); out.storeBytes(of: c21, toByteOffset: 160, as: V.self)
+        out.storeBytes(of: c30, toByteOffset: 192, as: V.self); out.storeBytes(of: c31, toByteOffset: 224, as: V.self)
+        out.storeBytes(of: c40, toByteOffset: 256, as: V.self); out.storeBytes(of: c41, toByteOffset: 288, as: V.self)
+        out.storeBytes(of: c50, toByteOffset: 320, as: V.self); out.storeBytes(of: c51, toByteOffset: 352, as: V.self)
+    }
+}
+
+extension DirectConvPlan {
+    /// The loop order over memory for one image, for the cache model: the input copied
+    /// into the padded scratch plane, then per tile (tile-outer) or per panel the weights
+    /// swept again for every tile, with the tile's input lines in between, and the output
+    /// written once.
+    func accessSteps(x: MemoryRegion, weights: MemoryRegion, y: MemoryRegion, into steps: inout [AccessStep]) {
+        let padded: MemoryRegion
+        if needsPadding {
+            padded = MemoryRegion(space: .scratch, offset: 0, bytes: paddedFloats * 4)
+            steps.append(.read(x))
+            steps.append(.write(padded))
+        } else {
+            padded = x
+        }
+        // A tile's six pixels read about one 64-byte line per channel and kernel row.
+        let tileInput = channels * kernelH * 64
+        if tileOuter {
+            steps.append(.read(weights))
+            if tiles > 1 { steps.append(.reread(weights, times: tiles - 1, between: tileInput + Self.pixels * outChannels * 4)) }
+            steps.append(.read(padded))
+        } else {
+            let panelBytes = depth * Self.lanes * 4
+            for p in 0..<panels {
+                let panel = weights.floats(p * depth * Self.lanes, depth * Self.lanes)
+                steps.append(.read(panel))
+                if tiles > 1 { steps.append(.reread(panel, times: tiles - 1, between: tileInput + Self.pixels * Self.lanes * 4)) }
+                if p == 0 { steps.append(.read(padded)) }
+            }
+            if panels > 1 { steps.append(.reread(padded, times: panels - 1, between: panelBytes)) }
+        }
+        steps.append(.write(y))
+    }
+}
