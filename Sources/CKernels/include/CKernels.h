@@ -231,9 +231,10 @@ static inline void ck_requantize16_8bit(const int32_t *acc, const int32_t *adden
 // channels, pixels 0-3 as four 16-byte stores and pixels 4-5 as four 8-byte stores.
 // ---------------------------------------------------------------------------
 
-/// y[c * plane + i] = max?(acc[i * 16 + c] + bias[c]) for the full tile, i < 6, c < 16.
-/// `bias` may be NULL; `relu` clamps at zero and keeps NaN, as the scalar path does.
-static inline void ck_store_tile_6x16_transposed(const float *acc, const float *bias, int relu,
+/// y[c * plane + i] = max?(acc[i * 16 + c] + bias[c] + res[c * plane + i]) for the full
+/// tile, i < 6, c < 16. `bias` and `res` (a fused residual, y's layout) may be NULL;
+/// `relu` clamps at zero and keeps NaN, as the scalar path does.
+static inline void ck_store_tile_6x16_transposed(const float *acc, const float *bias, const float *res, int relu,
                                                  float *y, long plane) {
 #if CK_HAVE_AVX2
     const __m128 zero = _mm_setzero_ps();
@@ -243,20 +244,31 @@ static inline void ck_store_tile_6x16_transposed(const float *acc, const float *
         __m128 r1 = _mm_add_ps(_mm_loadu_ps(acc + 1 * 16 + 4 * q), b);
         __m128 r2 = _mm_add_ps(_mm_loadu_ps(acc + 2 * 16 + 4 * q), b);
         __m128 r3 = _mm_add_ps(_mm_loadu_ps(acc + 3 * 16 + 4 * q), b);
-        __m128 r4 = _mm_add_ps(_mm_loadu_ps(acc + 4 * 16 + 4 * q), b);
-        __m128 r5 = _mm_add_ps(_mm_loadu_ps(acc + 5 * 16 + 4 * q), b);
+        const __m128 r4 = _mm_add_ps(_mm_loadu_ps(acc + 4 * 16 + 4 * q), b);
+        const __m128 r5 = _mm_add_ps(_mm_loadu_ps(acc + 5 * 16 + 4 * q), b);
+        _MM_TRANSPOSE4_PS(r0, r1, r2, r3);
+        // Now r_j holds channel 4q + j, pixels 0-3; lo/hi hold pixels 4-5 of channels
+        // 4q, 4q + 1 and 4q + 2, 4q + 3.
+        __m128 lo = _mm_unpacklo_ps(r4, r5), hi = _mm_unpackhi_ps(r4, r5);
+        float *d = y + (long)(4 * q) * plane;
+        if (res) {
+            const float *e = res + (long)(4 * q) * plane;
+            r0 = _mm_add_ps(r0, _mm_loadu_ps(e));
+            r1 = _mm_add_ps(r1, _mm_loadu_ps(e + plane));
+            r2 = _mm_add_ps(r2, _mm_loadu_ps(e + 2 * plane));
+            r3 = _mm_add_ps(r3, _mm_loadu_ps(e + 3 * plane));
+            lo = _mm_add_ps(lo, _mm_loadh_pi(_mm_loadl_pi(zero, (const __m64 *)(e + 4)), (const __m64 *)(e + plane + 4)));
+            hi = _mm_add_ps(hi, _mm_loadh_pi(_mm_loadl_pi(zero, (const __m64 *)(e + 2 * plane + 4)), (const __m64 *)(e + 3 * plane + 4)));
+        }
         if (relu) {
             // maxps returns its second operand when either is NaN.
             r0 = _mm_max_ps(zero, r0); r1 = _mm_max_ps(zero, r1); r2 = _mm_max_ps(zero, r2);
-            r3 = _mm_max_ps(zero, r3); r4 = _mm_max_ps(zero, r4); r5 = _mm_max_ps(zero, r5);
+            r3 = _mm_max_ps(zero, r3); lo = _mm_max_ps(zero, lo); hi = _mm_max_ps(zero, hi);
         }
-        _MM_TRANSPOSE4_PS(r0, r1, r2, r3);
-        float *d = y + (long)(4 * q) * plane;
         _mm_storeu_ps(d, r0);
         _mm_storeu_ps(d + plane, r1);
         _mm_storeu_ps(d + 2 * plane, r2);
         _mm_storeu_ps(d + 3 * plane, r3);
-        const __m128 lo = _mm_unpacklo_ps(r4, r5), hi = _mm_unpackhi_ps(r4, r5);
         _mm_storel_pi((__m64 *)(d + 4), lo);
         _mm_storeh_pi((__m64 *)(d + plane + 4), lo);
         _mm_storel_pi((__m64 *)(d + 2 * plane + 4), hi);
@@ -266,7 +278,7 @@ static inline void ck_store_tile_6x16_transposed(const float *acc, const float *
     for (int c = 0; c < 16; c++) {
         const float b = bias ? bias[c] : 0.0f;
         for (int i = 0; i < 6; i++) {
-            const float v = acc[i * 16 + c] + b;
+            const float v = acc[i * 16 + c] + b + (res ? res[(long)c * plane + i] : 0.0f);
             y[(long)c * plane + i] = relu && v < 0.0f ? 0.0f : v;
         }
     }

@@ -1,6 +1,8 @@
 /// Graph rewrites run once after loading: constant folding, Conv+BatchNormalization
-/// folding, per-channel Mul/Add folding into Conv and BatchNormalization, QDQ fusion (DQ → op → Q to integer operators), Identity/Dropout removal,
-/// Relu fusion into Conv and BatchNormalization, and dead-node removal, then shape inference again.
+/// folding, per-channel Mul/Add folding into Conv and BatchNormalization, QDQ fusion
+/// (DQ → op → Q to integer operators), Identity/Dropout removal, residual Add fusion
+/// into Conv, Relu fusion into Conv and BatchNormalization, and dead-node removal, then
+/// shape inference again.
 public enum GraphPasses {
     /// Limits for the passes.
     public struct Options: Sendable {
@@ -24,6 +26,7 @@ public enum GraphPasses {
         ChannelAffineFolding.run(&graph)
         QDQFusion.run(&graph)
         IdentityRemoval.run(&graph)
+        ResidualAddFusion.run(&graph)
         ReluFusion.run(&graph)
         DeadNodeRemoval.run(&graph)
         graph.valueTypes = [:]

@@ -18,6 +18,10 @@ struct GraphUses {
         return p
     }
 
+    /// Index of the node producing `value`, however many nodes read it; nil for graph
+    /// inputs and initializers.
+    func producerIndex(of value: String) -> Int? { producer[value] }
+
     /// Records that node `index` now writes `value` (the fused node took over the output).
     mutating func setProducer(of value: String, to index: Int) { producer[value] = index }
 }

@@ -47,6 +47,10 @@ struct LinearConvTests {
         LinearConvCase(channels: 3, outChannels: 5, height: 8, width: 9, kernel: (3, 3), pads: [9, 9, 9, 9], autoPad: "VALID"),
         LinearConvCase(channels: 7, outChannels: 70, height: 1, width: 40, kernel: (1, 5), stride: (1, 2), pads: [0, 2, 0, 1], oneD: true),
         LinearConvCase(channels: 64, outChannels: 20, height: 14, width: 14, kernel: (3, 3), pads: [1, 1, 1, 1]),
+        // The direct path: full 16-channel panels without bias over two images, and weights
+        // (295 KB packed) past the size where the panel loop goes outside the tile loop.
+        LinearConvCase(batch: 2, channels: 8, outChannels: 32, height: 9, width: 10, kernel: (3, 3), pads: [1, 1, 1, 1], bias: false),
+        LinearConvCase(channels: 64, outChannels: 128, height: 5, width: 7, kernel: (3, 3), pads: [1, 1, 1, 1]),
         LinearConvCase(channels: 5, outChannels: 5, height: 6, width: 40, kernel: (3, 3), pads: [1, 1, 1, 1], group: 5, constantWeights: false),
         // ShuffleNet's depthwise planes: 7 wide (one partial vector), and 14 → 7 at stride 2.
         LinearConvCase(channels: 4, outChannels: 4, height: 7, width: 7, kernel: (3, 3), pads: [1, 1, 1, 1], group: 4),
@@ -90,6 +94,49 @@ struct LinearConvTests {
                                          outputShapes: [[2, 6, 5, 6]])
         #expect(prepared.macs[.float32, default: 0] == Int64(2 * 6 * 5 * 6 * 2 * 9))
         #expect(prepared.ops[.float32, default: 0] == Int64(2 * 6 * 5 * 6))
+    }
+
+    @Test("an ungrouped 3×3 conv with constant weights packs 16-channel panels and scratch for one padded image")
+    func directPathSizes() throws {
+        let prepared = try linearPrepare("Conv", attributes: ["pads": .ints([1, 1, 1, 1])],
+                                         inputs: [LinearInput([Float](repeating: 0, count: 2 * 8 * 9 * 10), [2, 8, 9, 10]),
+                                                  LinearInput([Float](repeating: 0.5, count: 20 * 8 * 9), [20, 8, 3, 3], constant: true)],
+                                         outputShapes: [[2, 20, 9, 10]])
+        #expect(prepared.packedWeightBytes == 2 * 16 * 72 * 4, "two panels of 16 channels × 72 depths")
+        #expect(prepared.scratchBytes == 8 * 11 * 12 * 4, "one image's 8 planes padded to 11×12, reused per image")
+        #expect(prepared.macs[.float32] == Int64(2 * 20 * 9 * 10 * 72), "padding lanes and pixels are not counted")
+    }
+
+    @Test("a fused residual is added before the fused Relu on every path", arguments: [
+        // direct, pointwise GEMM, im2col GEMM (runtime weights), depthwise, sparse
+        (LinearConvCase(batch: 2, channels: 8, outChannels: 20, height: 7, width: 9, kernel: (3, 3), pads: [1, 1, 1, 1]), 1.0),
+        (LinearConvCase(channels: 8, outChannels: 12, height: 7, width: 11, kernel: (1, 1)), 1.0),
+        (LinearConvCase(channels: 6, outChannels: 9, height: 8, width: 10, kernel: (3, 3), pads: [1, 1, 1, 1], group: 3, constantWeights: false), 1.0),
+        (LinearConvCase(channels: 6, outChannels: 6, height: 10, width: 19, kernel: (3, 3), pads: [1, 1, 1, 1], group: 6), 1.0),
+        (LinearConvCase(channels: 16, outChannels: 16, height: 6, width: 7, kernel: (3, 3), pads: [1, 1, 1, 1]), 0.2),
+    ])
+    func fusedResidual(_ c: LinearConvCase, density: Double) throws {
+        var rng = LinearSeededGenerator(seed: UInt64(c.width * 5 + c.group))
+        let xShape = [c.batch, c.channels, c.height, c.width]
+        let wShape = [c.outChannels, c.channels / c.group, c.kernel.0, c.kernel.1]
+        let x = rng.floats(xShape.reduce(1, *)), b = rng.floats(c.outChannels)
+        var w = rng.floats(wShape.reduce(1, *))
+        if density < 1 { w = SparseConvTests.prune(w, density: density, seed: 3) }
+        let reference = LinearReference.conv(x: x, xShape: xShape, w: w, wShape: wShape, bias: b, strides: [1, 1], pads: c.pads,
+                                             dilations: [1, 1], group: c.group)
+        let r = rng.floats(reference.values.count)
+        let expected = zip(reference.values, r).map { max(0, $0 + $1) }
+        #expect(zip(reference.values, expected).contains { $0 < 0 && $1 > 0 }, "the residual must lift some negative pre-activations")
+        let attributes: [String: Attribute] = ["group": .int(c.group), "pads": .ints(c.pads), ReluFusion.attribute: .int(1),
+                                               ResidualAddFusion.attribute: .int(1)]
+        let inputs = [LinearInput(x, xShape), LinearInput(w, wShape, constant: c.constantWeights), LinearInput(b, [c.outChannels], constant: true),
+                      LinearInput(r, reference.shape)]
+        for threads in [1, 2] {
+            let y = try linearRun("Conv", attributes: attributes, inputs: inputs, outputShape: reference.shape, threads: threads)
+            linearExpectClose(y, expected, "Conv+residual+Relu \(c) density \(density) threads=\(threads)")
+        }
+        let prepared = try linearPrepare("Conv", attributes: attributes, inputs: inputs, outputShapes: [reference.shape])
+        #expect(prepared.ops[.float32, default: 0] == Int64(3 * reference.values.count), "bias add, residual add and Relu compare per output")
     }
 
     @Test("a fused Relu clamps every path's output and counts its compares", arguments: [

@@ -38,6 +38,8 @@ struct ConvKernel: Kernel {
     var hasBias: Bool
     /// A Relu fused by `ReluFusion`: applied as each output tile is stored.
     var relu = false
+    /// A residual Add fused by `ResidualAddFusion`: input 3, added before the Relu.
+    var residual = false
     var slots: Int
 
     var inG: Int { shape.inChannels / shape.group }
@@ -74,9 +76,14 @@ struct ConvKernel: Kernel {
         else { path = .im2col }
         var k = ConvKernel(shape: shape, path: path, hasBias: sig.linearHasInput(2), slots: sig.linearSlots)
         k.relu = sig.node.attributes[ReluFusion.attribute] != nil
+        k.residual = sig.node.attributes[ResidualAddFusion.attribute] != nil
+        if k.residual {
+            let r = try sig.linearFloatInput(3)
+            guard r.shape == expected else { throw sig.linearMismatch("residual input shape \(r.shape) is not the output's \(expected)") }
+        }
         let outputs = linearElements(expected)
-        // Per output element: the bias add, and the fused Relu's compare.
-        let ops = (k.hasBias ? outputs : 0) + (k.relu ? outputs : 0)
+        // Per output element: the bias add, the fused residual's add and the fused Relu's compare.
+        let ops = (k.hasBias ? outputs : 0) + (k.residual ? outputs : 0) + (k.relu ? outputs : 0)
         var scratch = 0
         switch path {
         case .depthwise:
@@ -122,6 +129,16 @@ struct ConvKernel: Kernel {
         let y = context.output(0, as: Float.self)
         let bias: UnsafePointer<Float>? = hasBias ? context.input(2, as: Float.self) : nil
         let scratch = context.scratch.assumingMemoryBound(to: Float.self)
+        let residualInput: UnsafePointer<Float>? = residual ? context.input(3, as: Float.self) : nil
+        if let residualInput, path == .depthwise || sparseW != nil {
+            // These paths store without an addend: add the residual (then clamp) in a pass after.
+            var plain = self
+            plain.residual = false
+            plain.relu = false
+            plain.run(context)
+            LinearSIMD.addInPlace(y, residualInput, shape.batch * shape.outChannels * shape.outPlane, relu: relu, pool: context.pool, slots: slots)
+            return
+        }
         if path == .depthwise {
             runDepthwise(x: x, w: context.input(1, as: Float.self), bias: bias, y: y, scratch: scratch, pool: context.pool)
             return
@@ -132,7 +149,7 @@ struct ConvKernel: Kernel {
             return
         }
         if let direct, let packedW {
-            runDirect(direct, weights: packedW.pointer, x: x, y: y, bias: bias, scratch: scratch, pool: context.pool)
+            runDirect(direct, weights: packedW.pointer, x: x, y: y, bias: bias, residual: residualInput, scratch: scratch, pool: context.pool)
             return
         }
         let perA = SGEMM.packedACount(m: outG, k: depth)
@@ -150,7 +167,8 @@ struct ConvKernel: Kernel {
                     b = .im2col(im2col, xg)
                 }
                 SGEMM.multiply(m: outG, n: s.outPlane, k: depth, a: a, b: b, c: yg, ldc: s.outPlane,
-                               epilogue: SGEMMEpilogue(rowBias: bias.map { $0 + g * outG }, relu: relu),
+                               epilogue: SGEMMEpilogue(rowBias: bias.map { $0 + g * outG }, relu: relu,
+                                                       residual: residualInput.map { $0 + (n * s.outChannels + g * outG) * s.outPlane }),
                                scratch: scratch, slots: slots, pool: context.pool)
             }
         }
@@ -177,7 +195,7 @@ extension ConvKernel {
 
 extension ConvKernel {
     func runDirect(_ plan: DirectConvPlan, weights: UnsafePointer<Float>, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>,
-                   bias: UnsafePointer<Float>?, scratch: UnsafeMutablePointer<Float>, pool: ThreadPool) {
+                   bias: UnsafePointer<Float>?, residual: UnsafePointer<Float>?, scratch: UnsafeMutablePointer<Float>, pool: ThreadPool) {
         let s = shape
         let tasks = max(1, min(slots, pool.threadCount))
         for n in 0..<s.batch {
@@ -193,7 +211,7 @@ extension ConvKernel {
             let tiles = plan.tiles, tileTasks = min(tasks, tiles)
             pool.parallelFor(tileTasks) { [padded] t in
                 plan.run(tiles: tiles * t / tileTasks..<tiles * (t + 1) / tileTasks, padded: padded, weights: weights,
-                         bias: bias, relu: relu, y: yn)
+                         bias: bias, residual: residual.map { $0 + n * s.outChannels * s.outPlane }, relu: relu, y: yn)
             }
         }
     }
@@ -207,8 +225,12 @@ extension ConvKernel: KernelAccessPattern {
         let s = shape
         var steps: [AccessStep] = []
         if inputs.count > 2, let bias = inputs[2] { steps.append(.read(bias)) }
+        // The residual is read as the first depth block's tiles are stored: before the
+        // output's write, in the order of the steps below.
+        let residualRegion: MemoryRegion? = residual && inputs.count > 3 ? inputs[3] : nil
         if let direct, let packedWeights {
             for n in 0..<s.batch {
+                if let residualRegion { steps.append(.read(residualRegion.floats(n * s.outChannels * s.outPlane, s.outChannels * s.outPlane))) }
                 direct.accessSteps(x: x.floats(n * s.inChannels * s.inPlane, s.inChannels * s.inPlane), weights: packedWeights,
                                    y: y.floats(n * s.outChannels * s.outPlane, s.outChannels * s.outPlane), into: &steps)
             }
@@ -224,6 +246,7 @@ extension ConvKernel: KernelAccessPattern {
                 else if inputs.count > 1, let w = inputs[1] { a = .strided(w.floats(g * outG * depth, outG * depth), rowStride: depth) }
                 else { return nil }
                 let b: SGEMMRegionB = path == .pointwise ? .strided(xg, rowStride: s.inPlane) : .im2col(im2col, xg)
+                if let residualRegion { steps.append(.read(residualRegion.floats((n * s.outChannels + g * outG) * s.outPlane, outG * s.outPlane))) }
                 SGEMM.accessSteps(m: outG, n: s.outPlane, k: depth, a: a, b: b, c: yg, ldc: s.outPlane, accumulate: false, into: &steps)
             }
         }

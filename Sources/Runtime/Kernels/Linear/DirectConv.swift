@@ -109,7 +109,7 @@ struct DirectConvPlan: Sendable {
     /// Output tiles t0..<t1 of one image: every panel, in the loop order that keeps the
     /// weights or the input lines of a tile in cache.
     func run(tiles range: Range<Int>, padded: UnsafePointer<Float>, weights: UnsafePointer<Float>,
-             bias: UnsafePointer<Float>?, relu: Bool, y: UnsafeMutablePointer<Float>) {
+             bias: UnsafePointer<Float>?, residual: UnsafePointer<Float>?, relu: Bool, y: UnsafeMutablePointer<Float>) {
         offsets.withUnsafeBufferPointer { offsets in
             withUnsafeTemporaryAllocation(of: Float.self, capacity: Self.pixels * Self.lanes) { acc in
                 withUnsafeTemporaryAllocation(of: Int.self, capacity: Self.pixels) { bases in
@@ -123,7 +123,7 @@ struct DirectConvPlan: Sendable {
                         }
                         Self.microKernel(depth: k, x: padded, bases: UnsafePointer(bases.baseAddress!),
                                          offsets: offsets.baseAddress!, w: weights + p * k * Self.lanes, acc: acc.baseAddress!)
-                        store(acc.baseAddress!, panel: p, q0: q0, count: count, bias: bias, relu: relu, y: y)
+                        store(acc.baseAddress!, panel: p, q0: q0, count: count, bias: bias, residual: residual, relu: relu, y: y)
                     }
                     if tileOuter {
                         for t in range { for p in 0..<panels { one(t, p) } }
@@ -136,19 +136,22 @@ struct DirectConvPlan: Sendable {
     }
 
     /// acc[pixel][lane] to y[channel][pixel]: each channel's pixels are contiguous in NCHW.
+    /// A fused residual (y's layout) is added before the Relu.
     @inline(__always)
     func store(_ acc: UnsafeMutablePointer<Float>, panel p: Int, q0: Int, count: Int,
-               bias: UnsafePointer<Float>?, relu: Bool, y: UnsafeMutablePointer<Float>) {
+               bias: UnsafePointer<Float>?, residual: UnsafePointer<Float>?, relu: Bool, y: UnsafeMutablePointer<Float>) {
         let c0 = p * Self.lanes, channels = min(Self.lanes, outChannels - c0)
         if count == Self.pixels && channels == Self.lanes {
-            ck_store_tile_6x16_transposed(acc, bias.map { $0 + c0 }, relu ? 1 : 0, y + c0 * outPlane + q0, outPlane)
+            ck_store_tile_6x16_transposed(acc, bias.map { $0 + c0 }, residual.map { $0 + c0 * outPlane + q0 }, relu ? 1 : 0,
+                                          y + c0 * outPlane + q0, outPlane)
             return
         }
         for j in 0..<channels {
             let b = bias?[c0 + j] ?? 0
             let dst = y + (c0 + j) * outPlane + q0
+            let r = residual.map { $0 + (c0 + j) * outPlane + q0 }
             for i in 0..<count {
-                let v = acc[i * Self.lanes + j] + b
+                let v = acc[i * Self.lanes + j] + b + (r?[i] ?? 0)
                 dst[i] = relu && v < 0 ? 0 : v
             }
         }

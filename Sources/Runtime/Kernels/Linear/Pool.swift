@@ -240,6 +240,29 @@ enum LinearSIMD {
         while i < n { y[i] = x[i] * a + b; i += 1 }
     }
 
+    /// y[i] += r[i], then clamped at zero when `relu`: a fused residual on the conv paths
+    /// that store without an addend. Split over the pool like the kernels' planes.
+    static func addInPlace(_ y: UnsafeMutablePointer<Float>, _ r: UnsafePointer<Float>, _ n: Int, relu: Bool, pool: ThreadPool, slots: Int) {
+        let tasks = Swift.max(1, Swift.min(Swift.min(slots, pool.threadCount), n / 4096 + 1))
+        pool.parallelFor(tasks) { t in
+            let lo = n * t / tasks, hi = n * (t + 1) / tasks
+            let dst = UnsafeMutableRawPointer(y + lo), src = UnsafeRawPointer(r + lo)
+            let count = hi - lo
+            var i = 0
+            while i + 8 <= count {
+                var v = dst.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self) + src.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+                if relu { v = v.replacing(with: 0, where: v .< 0) }
+                dst.storeBytes(of: v, toByteOffset: i * 4, as: SIMD8<Float>.self)
+                i += 8
+            }
+            while i < count {
+                let v = y[lo + i] + r[lo + i]
+                y[lo + i] = relu && v < 0 ? 0 : v
+                i += 1
+            }
+        }
+    }
+
     /// y[i] = max(0, x[i] · a + b).
     @inline(__always) static func scaleShiftRelu(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int, _ a: Float, _ b: Float) {
         let va = SIMD8<Float>(repeating: a), vb = SIMD8<Float>(repeating: b)

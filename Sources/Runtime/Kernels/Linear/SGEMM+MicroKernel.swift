@@ -1,5 +1,7 @@
 extension SGEMM {
-    /// The 6×16 register tile: C[0..<mr, 0..<nr] (+)= alpha · Apanel · Bpanel (+ bias).
+    /// The 6×16 register tile: C[0..<mr, 0..<nr] = alpha · Apanel · Bpanel (+ bias)
+    /// (+ addend), where `addend` (stride ldc) is C itself when accumulating, a fused
+    /// residual's tile, or nil.
     ///
     /// `a` is a kc×6 panel (6 floats per k), `b` a kc×16 panel (16 floats per k), both
     /// zero padded, so a partial tile computes the full 6×16 and stores only its part.
@@ -7,11 +9,11 @@ extension SGEMM {
     @inline(never)
     static func microKernel6x16(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
                                 c: UnsafeMutablePointer<Float>, ldc: Int, mr: Int, nr: Int,
-                                alpha: Float, add: Bool, bias: UnsafePointer<Float>?, relu: Bool = false) {
+                                alpha: Float, addend: UnsafePointer<Float>?, bias: UnsafePointer<Float>?, relu: Bool = false) {
         // The last panel of M = 32, 64, 128, 256 … has 2 or 4 rows: running all six
         // would spend 11 % of a 32-row product on zero padding (DenseNet's 3×3 convs).
         if mr <= 4 {
-            microKernel4x16(kc: kc, a: a, b: b, c: c, ldc: ldc, mr: mr, nr: nr, alpha: alpha, add: add, bias: bias, relu: relu)
+            microKernel4x16(kc: kc, a: a, b: b, c: c, ldc: ldc, mr: mr, nr: nr, alpha: alpha, addend: addend, bias: bias, relu: relu)
             return
         }
         typealias V = SIMD8<Float>
@@ -43,20 +45,20 @@ extension SGEMM {
             c30 *= s; c31 *= s; c40 *= s; c41 *= s; c50 *= s; c51 *= s
         }
         if mr == 6 && nr == 16 {
-            storeRow(c00, c01, c, add: add, bias: bias?[0], relu: relu)
-            storeRow(c10, c11, c + ldc, add: add, bias: bias?[1], relu: relu)
-            storeRow(c20, c21, c + 2 * ldc, add: add, bias: bias?[2], relu: relu)
-            storeRow(c30, c31, c + 3 * ldc, add: add, bias: bias?[3], relu: relu)
-            storeRow(c40, c41, c + 4 * ldc, add: add, bias: bias?[4], relu: relu)
-            storeRow(c50, c51, c + 5 * ldc, add: add, bias: bias?[5], relu: relu)
+            storeRow(c00, c01, c, addend: addend, bias: bias?[0], relu: relu)
+            storeRow(c10, c11, c + ldc, addend: addend.map { $0 + ldc }, bias: bias?[1], relu: relu)
+            storeRow(c20, c21, c + 2 * ldc, addend: addend.map { $0 + 2 * ldc }, bias: bias?[2], relu: relu)
+            storeRow(c30, c31, c + 3 * ldc, addend: addend.map { $0 + 3 * ldc }, bias: bias?[3], relu: relu)
+            storeRow(c40, c41, c + 4 * ldc, addend: addend.map { $0 + 4 * ldc }, bias: bias?[4], relu: relu)
+            storeRow(c50, c51, c + 5 * ldc, addend: addend.map { $0 + 5 * ldc }, bias: bias?[5], relu: relu)
             return
         }
-        storePartialRow(c00, c01, c, nr: nr, add: add, bias: bias?[0], relu: relu)
-        if mr > 1 { storePartialRow(c10, c11, c + ldc, nr: nr, add: add, bias: bias?[1], relu: relu) }
-        if mr > 2 { storePartialRow(c20, c21, c + 2 * ldc, nr: nr, add: add, bias: bias?[2], relu: relu) }
-        if mr > 3 { storePartialRow(c30, c31, c + 3 * ldc, nr: nr, add: add, bias: bias?[3], relu: relu) }
-        if mr > 4 { storePartialRow(c40, c41, c + 4 * ldc, nr: nr, add: add, bias: bias?[4], relu: relu) }
-        if mr > 5 { storePartialRow(c50, c51, c + 5 * ldc, nr: nr, add: add, bias: bias?[5], relu: relu) }
+        storePartialRow(c00, c01, c, nr: nr, addend: addend, bias: bias?[0], relu: relu)
+        if mr > 1 { storePartialRow(c10, c11, c + ldc, nr: nr, addend: addend.map { $0 + ldc }, bias: bias?[1], relu: relu) }
+        if mr > 2 { storePartialRow(c20, c21, c + 2 * ldc, nr: nr, addend: addend.map { $0 + 2 * ldc }, bias: bias?[2], relu: relu) }
+        if mr > 3 { storePartialRow(c30, c31, c + 3 * ldc, nr: nr, addend: addend.map { $0 + 3 * ldc }, bias: bias?[3], relu: relu) }
+        if mr > 4 { storePartialRow(c40, c41, c + 4 * ldc, nr: nr, addend: addend.map { $0 + 4 * ldc }, bias: bias?[4], relu: relu) }
+        if mr > 5 { storePartialRow(c50, c51, c + 5 * ldc, nr: nr, addend: addend.map { $0 + 5 * ldc }, bias: bias?[5], relu: relu) }
     }
 
     /// Up to four rows of a 6-wide packed A panel (rows mr..<6 are padding): two or four
@@ -64,7 +66,7 @@ extension SGEMM {
     @inline(never)
     static func microKernel4x16(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
                                 c: UnsafeMutablePointer<Float>, ldc: Int, mr: Int, nr: Int,
-                                alpha: Float, add: Bool, bias: UnsafePointer<Float>?, relu: Bool) {
+                                alpha: Float, addend: UnsafePointer<Float>?, bias: UnsafePointer<Float>?, relu: Bool) {
         typealias V = SIMD8<Float>
         var c00 = V(), c01 = V(), c10 = V(), c11 = V(), c20 = V(), c21 = V(), c30 = V(), c31 = V()
         var ap = a
@@ -100,9 +102,9 @@ extension SGEMM {
         }
         @inline(__always) func store(_ i: Int, _ v0: V, _ v1: V) {
             if nr == 16 {
-                storeRow(v0, v1, c + i * ldc, add: add, bias: bias?[i], relu: relu)
+                storeRow(v0, v1, c + i * ldc, addend: addend.map { $0 + i * ldc }, bias: bias?[i], relu: relu)
             } else {
-                storePartialRow(v0, v1, c + i * ldc, nr: nr, add: add, bias: bias?[i], relu: relu)
+                storePartialRow(v0, v1, c + i * ldc, nr: nr, addend: addend.map { $0 + i * ldc }, bias: bias?[i], relu: relu)
             }
         }
         store(0, c00, c01)
@@ -112,13 +114,15 @@ extension SGEMM {
     }
 
     @inline(__always)
-    static func storeRow(_ v0: SIMD8<Float>, _ v1: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>, add: Bool, bias: Float?, relu: Bool) {
+    static func storeRow(_ v0: SIMD8<Float>, _ v1: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>, addend: UnsafePointer<Float>?,
+                         bias: Float?, relu: Bool) {
         var v0 = v0, v1 = v1
         let raw = UnsafeMutableRawPointer(p)
         if let bias { v0 += SIMD8(repeating: bias); v1 += SIMD8(repeating: bias) }
-        if add {
-            v0 += raw.loadUnaligned(as: SIMD8<Float>.self)
-            v1 += raw.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
+        if let addend {
+            let a = UnsafeRawPointer(addend)
+            v0 += a.loadUnaligned(as: SIMD8<Float>.self)
+            v1 += a.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
         }
         if relu {
             v0 = v0.replacing(with: 0, where: v0 .< 0)
@@ -129,11 +133,12 @@ extension SGEMM {
     }
 
     @inline(__always)
-    static func storePartialRow(_ v0: SIMD8<Float>, _ v1: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>, nr: Int, add: Bool, bias: Float?, relu: Bool) {
+    static func storePartialRow(_ v0: SIMD8<Float>, _ v1: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>, nr: Int,
+                                addend: UnsafePointer<Float>?, bias: Float?, relu: Bool) {
         let b = bias ?? 0
         for j in 0..<nr {
             let v = (j < 8 ? v0[j] : v1[j - 8]) + b
-            let r = add ? p[j] + v : v
+            let r = addend.map { $0[j] + v } ?? v
             p[j] = relu && r < 0 ? 0 : r
         }
     }

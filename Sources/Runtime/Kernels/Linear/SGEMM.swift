@@ -66,6 +66,9 @@ struct SGEMMEpilogue {
     var rowBias: UnsafePointer<Float>? = nil
     /// Clamps the result at zero (a fused Relu), after bias and accumulation.
     var relu = false
+    /// Added to the result (layout and stride of C) when C's previous contents are not: a
+    /// fused residual Add, read as each tile of the first depth block is stored.
+    var residual: UnsafePointer<Float>? = nil
 }
 
 extension SGEMM {
@@ -140,7 +143,8 @@ extension SGEMM {
                     bBlock = UnsafePointer(bBuffer)
                 }
                 let first = pc == 0
-                let add = epilogue.accumulate || !first
+                // What the stored tile adds: C itself after the first depth block.
+                let addend: UnsafePointer<Float>? = epilogue.accumulate || !first ? UnsafePointer(c) : epilogue.residual
                 let bias = first ? epilogue.rowBias : nil
                 let relu = epilogue.relu && pc + kcb >= k
                 var ic = rows.lowerBound
@@ -163,7 +167,8 @@ extension SGEMM {
                             let row = ic + ir
                             microKernel6x16(kc: kcb, a: aBlock + ir * kcb, b: bBlock + jr * kcb,
                                             c: c + row * ldc + jc + jr, ldc: ldc, mr: mrr, nr: nrr,
-                                            alpha: epilogue.alpha, add: add, bias: bias.map { $0 + row }, relu: relu)
+                                            alpha: epilogue.alpha, addend: addend.map { $0 + row * ldc + jc + jr },
+                                            bias: bias.map { $0 + row }, relu: relu)
                             ir += mr
                         }
                         jr += nr
