@@ -113,6 +113,41 @@ extension SGEMM {
         if mr > 3 { store(3, c30, c31) }
     }
 
+    /// A last column strip of at most 8 (N = 49 leaves one column of a 16-wide strip, 196
+    /// leaves four): six accumulators over the first half of the 16-wide B panel, so the
+    /// 7×7 convs of ResNet's and DenseNet's last stage compute 56 columns instead of 64.
+    @inline(never)
+    static func microKernel6x8(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
+                               c: UnsafeMutablePointer<Float>, ldc: Int, mr: Int, nr: Int,
+                               alpha: Float, addend: UnsafePointer<Float>?, bias: UnsafePointer<Float>?, relu: Bool) {
+        typealias V = SIMD8<Float>
+        var c0 = V(), c1 = V(), c2 = V(), c3 = V(), c4 = V(), c5 = V()
+        var ap = a
+        var bp = UnsafeRawPointer(b)
+        for _ in 0..<kc {
+            let b0 = bp.loadUnaligned(as: V.self)
+            c0 = c0.addingProduct(V(repeating: ap[0]), b0)
+            c1 = c1.addingProduct(V(repeating: ap[1]), b0)
+            c2 = c2.addingProduct(V(repeating: ap[2]), b0)
+            c3 = c3.addingProduct(V(repeating: ap[3]), b0)
+            c4 = c4.addingProduct(V(repeating: ap[4]), b0)
+            c5 = c5.addingProduct(V(repeating: ap[5]), b0)
+            ap += 6
+            bp += 64
+        }
+        if alpha != 1 {
+            let s = V(repeating: alpha)
+            c0 *= s; c1 *= s; c2 *= s; c3 *= s; c4 *= s; c5 *= s
+        }
+        let zero = V()
+        storePartialRow(c0, zero, c, nr: nr, addend: addend, bias: bias?[0], relu: relu)
+        if mr > 1 { storePartialRow(c1, zero, c + ldc, nr: nr, addend: addend.map { $0 + ldc }, bias: bias?[1], relu: relu) }
+        if mr > 2 { storePartialRow(c2, zero, c + 2 * ldc, nr: nr, addend: addend.map { $0 + 2 * ldc }, bias: bias?[2], relu: relu) }
+        if mr > 3 { storePartialRow(c3, zero, c + 3 * ldc, nr: nr, addend: addend.map { $0 + 3 * ldc }, bias: bias?[3], relu: relu) }
+        if mr > 4 { storePartialRow(c4, zero, c + 4 * ldc, nr: nr, addend: addend.map { $0 + 4 * ldc }, bias: bias?[4], relu: relu) }
+        if mr > 5 { storePartialRow(c5, zero, c + 5 * ldc, nr: nr, addend: addend.map { $0 + 5 * ldc }, bias: bias?[5], relu: relu) }
+    }
+
     @inline(__always)
     static func storeRow(_ v0: SIMD8<Float>, _ v1: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>, addend: UnsafePointer<Float>?,
                          bias: Float?, relu: Bool) {

@@ -165,10 +165,16 @@ extension SGEMM {
                         while ir < mcc {
                             let mrr = min(mr, mcc - ir)
                             let row = ic + ir
-                            microKernel6x16(kc: kcb, a: aBlock + ir * kcb, b: bBlock + jr * kcb,
-                                            c: c + row * ldc + jc + jr, ldc: ldc, mr: mrr, nr: nrr,
-                                            alpha: epilogue.alpha, addend: addend.map { $0 + row * ldc + jc + jr },
-                                            bias: bias.map { $0 + row }, relu: relu)
+                            let tileAddend = addend.map { $0 + row * ldc + jc + jr }
+                            if nrr <= 8 {
+                                microKernel6x8(kc: kcb, a: aBlock + ir * kcb, b: bBlock + jr * kcb,
+                                               c: c + row * ldc + jc + jr, ldc: ldc, mr: mrr, nr: nrr,
+                                               alpha: epilogue.alpha, addend: tileAddend, bias: bias.map { $0 + row }, relu: relu)
+                            } else {
+                                microKernel6x16(kc: kcb, a: aBlock + ir * kcb, b: bBlock + jr * kcb,
+                                                c: c + row * ldc + jc + jr, ldc: ldc, mr: mrr, nr: nrr,
+                                                alpha: epilogue.alpha, addend: tileAddend, bias: bias.map { $0 + row }, relu: relu)
+                            }
                             ir += mr
                         }
                         jr += nr
