@@ -11,7 +11,8 @@ import Model
 /// planes (49 → 64 columns), and its 256-deep blocks read and write the output again
 /// per block. Broadcasting pixels lets a tile start anywhere in the plane, so a 7×7
 /// plane wastes at most five pixels of one tile, and the padded copy is the only
-/// per-run preparation (smaller than the im2col panel buffer for every zoo conv).
+/// per-run preparation (0.9 MB for ResNet-50's 56×56×64 conv against a 2 MB im2col
+/// panel buffer; 166 KB against 64 KB for its 7×7×512 ones).
 /// onnxruntime's NCHWc convs vectorize over output channels the same way.
 struct DirectConvPlan: Sendable {
     static let pixels = 6, lanes = 16
