@@ -30,7 +30,11 @@ extension IntegerConvKernel {
         let scratch = context.scratch.assumingMemoryBound(to: Int32.self)
         let per = depthwiseWordsPerThread
         let exact = shape.taps <= Self.exactFloatTaps
+        let planeFloats = depthwiseRowStride * depthwisePaddedHeight
         let body = { (t: Int) in
+            // The float path writes only the plane's interior, so its zero border is
+            // cleared once per run instead of once per plane.
+            if exact { (scratch + t * per).update(repeating: 0, count: planeFloats) }
             for p in planes * t / tasks..<planes * (t + 1) / tasks {
                 if exact {
                     depthwisePlaneFloat(p, inputs: inputs, y: y, steps: steps, buffer: UnsafeMutableRawPointer(scratch + t * per))
@@ -115,15 +119,10 @@ extension IntegerConvKernel {
         let c = p % s.inChannels
         let zx = Float(inputZero.resolve(inputs).value(0)), zw = Float(weightZero.resolve(inputs, first: c).value(0))
         let plane = buffer.assumingMemoryBound(to: Float.self)
-        // Zero only the border around the copied plane.
-        plane.update(repeating: 0, count: rs * s.padTop)
-        (plane + (s.padTop + s.height) * rs).update(repeating: 0, count: rs * (ph - s.padTop - s.height))
+        // Only the interior is written; `runDepthwise` zeroed the border once.
         let x = inputs[0]! + p * s.inPlane
-        let tail = rs - s.padLeft - s.width
         for ih in 0..<s.height {
-            let row = plane + (ih + s.padTop) * rs
-            row.update(repeating: 0, count: s.padLeft)
-            let dst = row + s.padLeft
+            let dst = plane + (ih + s.padTop) * rs + s.padLeft
             if inputSigned {
                 let src = x.assumingMemoryBound(to: Int8.self) + ih * s.width
                 for iw in 0..<s.width { dst[iw] = Float(src[iw]) - zx }
@@ -131,7 +130,6 @@ extension IntegerConvKernel {
                 let src = x.assumingMemoryBound(to: UInt8.self) + ih * s.width
                 for iw in 0..<s.width { dst[iw] = Float(src[iw]) - zx }
             }
-            (dst + s.width).update(repeating: 0, count: tail)
         }
         let wf = plane + rs * ph
         let w = inputs[weightIndex]! + c * s.taps
