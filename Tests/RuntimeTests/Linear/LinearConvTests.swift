@@ -54,6 +54,9 @@ struct LinearConvTests {
         LinearConvCase(channels: 5, outChannels: 5, height: 6, width: 40, kernel: (3, 3), pads: [1, 1, 1, 1], group: 5, constantWeights: false),
         // ShuffleNet's depthwise planes: 7 wide (one partial vector), and 14 → 7 at stride 2.
         LinearConvCase(channels: 4, outChannels: 4, height: 7, width: 7, kernel: (3, 3), pads: [1, 1, 1, 1], group: 4),
+        // Depthwise rows narrower than a vector: a short group may spill into the next rows
+        // of its plane, never past the plane's end.
+        LinearConvCase(channels: 4, outChannels: 4, height: 6, width: 2, kernel: (3, 3), pads: [1, 1, 1, 1], group: 4),
         LinearConvCase(batch: 2, channels: 3, outChannels: 3, height: 14, width: 14, kernel: (3, 3), stride: (2, 2), pads: [1, 1, 1, 1], group: 3),
     ]
 

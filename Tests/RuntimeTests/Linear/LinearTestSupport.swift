@@ -77,11 +77,15 @@ func linearRun(_ op: String, attributes: [String: Attribute] = [:], inputs: [Lin
                threads: Int = 1) throws -> [Float] {
     let prepared = try linearPrepare(op, attributes: attributes, inputs: inputs, outputShapes: [outputShape], threads: threads)
     let tensors = inputs.map { $0.map { Tensor(floats: $0.values, shape: $0.shape) } }
-    // Poison the output and scratch so stale or unwritten elements show up.
-    let output = Tensor(floats: [Float](repeating: .nan, count: outputShape.reduce(1, *)), shape: outputShape)
-    let scratch = UnsafeMutableRawPointer.allocate(byteCount: max(prepared.scratchBytes, 64), alignment: 64)
+    // Poison the output and scratch so stale or unwritten elements show up, and put a
+    // guard after each: a kernel that stores past its output or its declared scratch
+    // corrupts whatever the arena holds there.
+    let count = outputShape.reduce(1, *), guardFloats = 64, guardBytes = 256
+    let output = Tensor(floats: [Float](repeating: .nan, count: count + guardFloats), shape: [count + guardFloats])
+    let scratchBytes = max(prepared.scratchBytes, 64)
+    let scratch = UnsafeMutableRawPointer.allocate(byteCount: scratchBytes + guardBytes, alignment: 64)
     defer { scratch.deallocate() }
-    scratch.initializeMemory(as: UInt8.self, repeating: 0xFF, count: max(prepared.scratchBytes, 64))
+    scratch.initializeMemory(as: UInt8.self, repeating: 0xFF, count: scratchBytes + guardBytes)
     let ins: [UnsafeRawPointer?] = tensors.map { $0.map { UnsafeRawPointer($0.storage.bytes) } }
     let outs: [UnsafeMutableRawPointer] = [output.storage.bytes]
     // The pointers borrow the tensors' storage: keep the tensors alive until the
@@ -93,7 +97,12 @@ func linearRun(_ op: String, attributes: [String: Attribute] = [:], inputs: [Lin
             }
         }
     }
-    return output.scalars(as: Float.self)
+    let values = output.scalars(as: Float.self)
+    let outputGuardIntact = values[count...].allSatisfy { $0.isNaN }
+    let scratchGuardIntact = UnsafeRawBufferPointer(start: scratch + scratchBytes, count: guardBytes).allSatisfy { $0 == 0xFF }
+    #expect(outputGuardIntact, "\(op) wrote past the end of its output")
+    #expect(scratchGuardIntact, "\(op) wrote past the \(prepared.scratchBytes) scratch bytes it asked for")
+    return Array(values[..<count])
 }
 
 /// |a − b| ≤ tol · (1 + |b|) elementwise, the bound for fp32 sums against a Double oracle.

@@ -129,9 +129,10 @@ extension ConvKernel {
                 var acc = taps.dot(r0, rowBytes: rs * 4, ow: ow, stride2: stride2, initial: bv)
                 if relu { acc = acc.replacing(with: 0, where: acc .< 0) }
                 let valid = s.outW - ow
-                // A short last group spills into the next row's first lanes, which that
-                // row's first store overwrites; only the plane's last row stores lane by lane.
-                if valid >= 8 || oh + 1 < s.outH {
+                // A short last group spills into the next rows' first lanes, which those
+                // rows' own stores overwrite later; a group whose spill would leave the
+                // plane (its last rows) stores lane by lane.
+                if valid >= 8 || oh * s.outW + ow + 8 <= s.outPlane {
                     UnsafeMutableRawPointer(yrow + ow).storeBytes(of: acc, as: V.self)
                 } else {
                     for q in 0..<valid { yrow[ow + q] = acc[q] }

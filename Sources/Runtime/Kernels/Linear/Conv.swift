@@ -21,9 +21,9 @@ struct ConvShape: Sendable {
 ///
 /// Four paths: depthwise (group = C = M) runs a direct SIMD kernel; 1×1 stride-1
 /// unpadded convs multiply the weights by the input planes directly; other ungrouped
-/// convs with constant weights run `DirectConvPlan` (output channels in SIMD lanes); the
-/// rest pack the im2col matrix straight into GEMM panels (no full im2col buffer). Weights are packed
-/// once per group at prepare when they are constant. Constant weights that are mostly
+/// k×k convs with constant weights run `DirectConvPlan` (output channels in SIMD
+/// lanes); the rest pack the im2col matrix straight into GEMM panels (no full im2col
+/// buffer). Weights are packed once per group at prepare when they are constant. Constant weights that are mostly
 /// zeros (pruned models) run the non-depthwise paths through `SparseConv` instead,
 /// and the node then counts only the MACs of its non-zero weights.
 struct ConvKernel: Kernel {
@@ -218,8 +218,9 @@ extension ConvKernel {
 }
 
 extension ConvKernel: KernelAccessPattern {
-    /// The GEMM paths' loop nest per image and group; the depthwise and sparse paths
-    /// stream their operands once, as the counting rules count them (nil).
+    /// The GEMM paths' loop nest per image and group, or the direct path's order per
+    /// image; the depthwise and sparse paths stream their operands once, as the counting
+    /// rules count them (nil).
     func accessSteps(inputs: [MemoryRegion?], outputs: [MemoryRegion], packedWeights: MemoryRegion?) -> [AccessStep]? {
         guard path != .depthwise, sparseW == nil, let x = inputs.first ?? nil, let y = outputs.first else { return nil }
         let s = shape
