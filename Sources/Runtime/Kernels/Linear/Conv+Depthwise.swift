@@ -1,11 +1,11 @@
 extension ConvKernel {
     /// Rows of the zero-padded copy of one input plane: every tap of every output reads inside it.
     var depthwisePaddedHeight: Int {
-        max(shape.height + shape.padTop, (shape.outH - 1) * shape.strideH + (shape.kernelH - 1) * shape.dilationH + 1)
+        shape.paddedHeight
     }
     /// Row stride of the padded plane; 16 spare floats let stride-2 rows load 16 lanes at once.
     var depthwiseRowStride: Int {
-        max(shape.width + shape.padLeft, (shape.outW - 1) * shape.strideW + (shape.kernelW - 1) * shape.dilationW + 1) + 16
+        shape.paddedWidth + 16
     }
 
     /// Direct depthwise convolution: each plane is copied once into a zero-padded buffer,

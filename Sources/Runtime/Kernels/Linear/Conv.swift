@@ -12,6 +12,11 @@ struct ConvShape: Sendable {
     var inPlane: Int { height * width }
     var outPlane: Int { outH * outW }
     var taps: Int { kernelH * kernelW }
+    /// Rows and columns of a zero-padded copy of one input plane in which every tap of
+    /// every output reads: the input at (padTop, padLeft), extended past its end when
+    /// the last windows reach beyond it.
+    var paddedHeight: Int { max(padTop + height, (outH - 1) * strideH + (kernelH - 1) * dilationH + 1) }
+    var paddedWidth: Int { max(padLeft + width, (outW - 1) * strideW + (kernelW - 1) * dilationW + 1) }
 
     /// Lifts per-axis values of a 1-D or 2-D op to (h, w).
     static func hw(_ v: [Int], fill: Int) -> (Int, Int) { v.count == 1 ? (fill, v[0]) : (v[0], v[1]) }

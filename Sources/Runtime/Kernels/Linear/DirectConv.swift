@@ -27,8 +27,7 @@ struct DirectConvPlan: Sendable {
     var kernelH: Int
     var strideH: Int, strideW: Int
     var padTop: Int, padLeft: Int
-    /// The padded input plane: the input at (padTop, padLeft), zeros around it, large
-    /// enough for every tap of every output pixel.
+    /// The padded input plane (`ConvShape.paddedHeight`/`paddedWidth`).
     var paddedH: Int, paddedW: Int
     /// Per depth index k = (channel, kernel row, kernel column): its offset in floats
     /// from an output pixel's base in the padded input.
@@ -38,8 +37,7 @@ struct DirectConvPlan: Sendable {
         channels = s.inChannels; height = s.height; width = s.width
         outChannels = s.outChannels; outH = s.outH; outW = s.outW; kernelH = s.kernelH
         strideH = s.strideH; strideW = s.strideW; padTop = s.padTop; padLeft = s.padLeft
-        paddedH = max(s.padTop + s.height, (s.outH - 1) * s.strideH + (s.kernelH - 1) * s.dilationH + 1)
-        paddedW = max(s.padLeft + s.width, (s.outW - 1) * s.strideW + (s.kernelW - 1) * s.dilationW + 1)
+        paddedH = s.paddedHeight; paddedW = s.paddedWidth
         var o: [Int32] = []
         o.reserveCapacity(s.inChannels * s.taps)
         for c in 0..<s.inChannels {
@@ -58,9 +56,7 @@ struct DirectConvPlan: Sendable {
     /// unstrided ones gained nothing.
     static func applies(_ s: ConvShape) -> Bool {
         guard s.group == 1, s.taps > 1 else { return false }
-        let ph = max(s.padTop + s.height, (s.outH - 1) * s.strideH + (s.kernelH - 1) * s.dilationH + 1)
-        let pw = max(s.padLeft + s.width, (s.outW - 1) * s.strideW + (s.kernelW - 1) * s.dilationW + 1)
-        return s.inChannels * ph * pw < Int(Int32.max)
+        return s.inChannels * s.paddedHeight * s.paddedWidth < Int(Int32.max)
     }
 
     var depth: Int { offsets.count }

@@ -368,7 +368,8 @@ extension PoolKernel {
                     acc = R.combine(acc, buffer.loadUnaligned(fromByteOffset: (2 * g + c) * 4, as: SIMD16<Float>.self).evenHalf)
                 }
             }
-            if let divisor { acc = divisor[0] > 0 ? acc / divisor : V() }
+            // Every window here has kW columns and at least one row, so the count is positive.
+            if let divisor { acc /= divisor }
             UnsafeMutableRawPointer(out + from + g).storeBytes(of: acc, as: V.self)
             j = g + 8
         }

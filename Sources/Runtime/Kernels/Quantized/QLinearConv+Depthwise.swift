@@ -6,11 +6,11 @@ extension IntegerConvKernel {
 
     /// Rows of the zero-padded int32 copy of one input plane: every tap of every output reads inside it.
     var depthwisePaddedHeight: Int {
-        max(shape.height + shape.padTop, (shape.outH - 1) * shape.strideH + (shape.kernelH - 1) * shape.dilationH + 1)
+        shape.paddedHeight
     }
     /// Row stride of the padded plane; 16 spare lanes let a row end load 16 lanes at once.
     var depthwiseRowStride: Int {
-        max(shape.width + shape.padLeft, (shape.outW - 1) * shape.strideW + (shape.kernelW - 1) * shape.dilationW + 1) + 16
+        shape.paddedWidth + 16
     }
     /// Int32 words of scratch per thread: the padded plane, the taps, one 16-lane result row.
     var depthwiseWordsPerThread: Int { IntegerGEMM.roundUp(depthwiseRowStride * depthwisePaddedHeight + shape.taps + 16, 16) }
