@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Times the fp32 linear-algebra kernels (Gemm/MatMul/Conv) single-threaded in a release
 # build, through the public kernel registry, and onnxruntime on the same shapes.
-# Builds in a throwaway copy of HEAD (plus the working tree's Runtime) with a minimal
+# Builds in a throwaway copy of HEAD (plus the working tree's Runtime and CKernels) with a minimal
 # package holding only Model, Runtime and the bench, so nothing else needs to compile.
 #   scripts/bench-linear.sh            # gemm and conv
-#   scripts/bench-linear.sh gemm       # one group
+#   scripts/bench-linear.sh gemm       # one group (gemm, conv, resnet, depthwise, sparse)
+#   scripts/bench-linear.sh resnet --cold          # each run starts after a 32 MB flush
+#   scripts/bench-linear.sh resnet --cold-weights  # the same, input and output touched again
 # Prints wall time and thread CPU time: on a shared host the CPU figure is the fair one.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -12,6 +14,7 @@ work=${BENCH_LINEAR_DIR:-/tmp/picojoule-bench-linear}
 mkdir -p "$work"
 git -C "$root" archive HEAD | tar -x -C "$work"
 cp -r "$root/Sources/Runtime/." "$work/Sources/Runtime/"
+cp -r "$root/Sources/CKernels/." "$work/Sources/CKernels/"
 mkdir -p "$work/Sources/LinearBench"
 cp "$root/scripts/bench-linear/main.swift" "$work/Sources/LinearBench/main.swift"
 python3 - "$work/Package.swift" <<'PY'

@@ -231,14 +231,14 @@ static inline void ck_requantize16_8bit(const int32_t *acc, const int32_t *adden
 // channels, pixels 0-3 as four 16-byte stores and pixels 4-5 as four 8-byte stores.
 // ---------------------------------------------------------------------------
 
-/// y[c * plane + i] = max?(acc[i * 16 + c] + bias[c] + res[c * plane + i]) for the full
-/// tile, i < 6, c < 16. `bias` and `res` (a fused residual, y's layout) may be NULL;
+/// y[c * plane + i] = max?(acc[i * 16 + c] + bias[c] + res[c * plane + i]) for six
+/// pixels, i < 6, and the first 4 * quads channels, c < 4 * quads (quads <= 4). `bias` and `res` (a fused residual, y's layout) may be NULL;
 /// `relu` clamps at zero and keeps NaN, as the scalar path does.
 static inline void ck_store_tile_6x16_transposed(const float *acc, const float *bias, const float *res, int relu,
-                                                 float *y, long plane) {
+                                                 float *y, long plane, int quads) {
 #if CK_HAVE_AVX2
     const __m128 zero = _mm_setzero_ps();
-    for (int q = 0; q < 4; q++) {
+    for (int q = 0; q < quads; q++) {
         const __m128 b = bias ? _mm_loadu_ps(bias + 4 * q) : zero;
         __m128 r0 = _mm_add_ps(_mm_loadu_ps(acc + 0 * 16 + 4 * q), b);
         __m128 r1 = _mm_add_ps(_mm_loadu_ps(acc + 1 * 16 + 4 * q), b);
@@ -275,7 +275,7 @@ static inline void ck_store_tile_6x16_transposed(const float *acc, const float *
         _mm_storeh_pi((__m64 *)(d + 3 * plane + 4), hi);
     }
 #else
-    for (int c = 0; c < 16; c++) {
+    for (int c = 0; c < 4 * quads; c++) {
         const float b = bias ? bias[c] : 0.0f;
         for (int i = 0; i < 6; i++) {
             const float v = acc[i * 16 + c] + b + (res ? res[(long)c * plane + i] : 0.0f);
@@ -283,6 +283,51 @@ static inline void ck_store_tile_6x16_transposed(const float *acc, const float *
         }
     }
 #endif
+}
+
+
+// ---------------------------------------------------------------------------
+// Row deinterleave for stride-2 depthwise convs (Conv+Depthwise.swift).
+//
+// A stride-2 tap reads every other input column. Swift SIMD has no lane shuffles, so
+// taking the even lanes of a 16-float load compiled to a chain of inserts per tap (nine
+// per 8 outputs). Splitting each padded row once into its even and odd columns makes
+// every tap one contiguous load; the split is two shuffles and a permute per 16 floats.
+// ---------------------------------------------------------------------------
+
+/// even[i] = src[2i] for 2i < n, odd[i] = src[2i + 1] for 2i + 1 < n.
+static inline void ck_deinterleave_f32(const float *src, long n, float *even, float *odd) {
+    long i = 0;
+#if CK_HAVE_AVX2
+    for (; i + 16 <= n; i += 16) {
+        const __m256 a = _mm256_loadu_ps(src + i), b = _mm256_loadu_ps(src + i + 8);
+        // Within each 128-bit lane: 0x88 keeps elements 0 and 2 of both sources, 0xDD 1 and 3.
+        const __m256 e = _mm256_shuffle_ps(a, b, 0x88), o = _mm256_shuffle_ps(a, b, 0xDD);
+        // Lanes now hold (a0 a2 b0 b2 | a4 a6 b4 b6): swap the middle 64-bit quarters.
+        _mm256_storeu_ps(even + i / 2, _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(e), 0xD8)));
+        _mm256_storeu_ps(odd + i / 2, _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(o), 0xD8)));
+    }
+    // 7- and 14-wide rows (ShuffleNet's last stage) live here.
+    for (; i + 8 <= n; i += 8) {
+        const __m128 a = _mm_loadu_ps(src + i), b = _mm_loadu_ps(src + i + 4);
+        _mm_storeu_ps(even + i / 2, _mm_shuffle_ps(a, b, 0x88));
+        _mm_storeu_ps(odd + i / 2, _mm_shuffle_ps(a, b, 0xDD));
+    }
+    if (i < n && n >= 8) {
+        // The rest as one 8-float block overlapping the last one, started on an even
+        // index so that evens stay evens; an odd n leaves its last float to the loop below.
+        const long j = (n - 8) & ~1L;
+        const __m128 a = _mm_loadu_ps(src + j), b = _mm_loadu_ps(src + j + 4);
+        _mm_storeu_ps(even + j / 2, _mm_shuffle_ps(a, b, 0x88));
+        _mm_storeu_ps(odd + j / 2, _mm_shuffle_ps(a, b, 0xDD));
+        i = j + 8;
+    }
+#endif
+    for (; i + 1 < n; i += 2) {
+        even[i / 2] = src[i];
+        odd[i / 2] = src[i + 1];
+    }
+    if (i < n) even[i / 2] = src[i];
 }
 
 #endif

@@ -58,6 +58,13 @@ struct LinearConvTests {
         // of its plane, never past the plane's end.
         LinearConvCase(channels: 4, outChannels: 4, height: 6, width: 2, kernel: (3, 3), pads: [1, 1, 1, 1], group: 4),
         LinearConvCase(batch: 2, channels: 3, outChannels: 3, height: 14, width: 14, kernel: (3, 3), stride: (2, 2), pads: [1, 1, 1, 1], group: 3),
+        // Stride-2 depthwise rows are split into even and odd columns: an even left pad, no
+        // pad, and widths that leave an odd float and a partial 8-float block.
+        LinearConvCase(channels: 2, outChannels: 2, height: 9, width: 9, kernel: (3, 3), stride: (2, 2), group: 2),
+        LinearConvCase(channels: 3, outChannels: 3, height: 11, width: 20, kernel: (3, 3), stride: (2, 2), pads: [2, 2, 1, 1], group: 3),
+        // ShuffleNet's first conv: 24 channels, a full panel and one of 8 (the 6×8 tile),
+        // stride 2, tiles that cross rows.
+        LinearConvCase(channels: 3, outChannels: 24, height: 23, width: 29, kernel: (3, 3), stride: (2, 2), pads: [1, 1, 1, 1]),
     ]
 
     @Test("Conv matches the reference", arguments: cases, [1, 3])

@@ -1,3 +1,5 @@
+import CKernels
+
 extension ConvKernel {
     /// Rows of the zero-padded copy of one input plane: every tap of every output reads inside it.
     var depthwisePaddedHeight: Int {
@@ -7,6 +9,16 @@ extension ConvKernel {
     var depthwiseRowStride: Int {
         shape.paddedWidth + 16
     }
+
+    /// Whether a plane takes the 3×3 path (dilation 1, stride 1 or 2 across).
+    var depthwiseIs3x3: Bool {
+        let s = shape
+        return s.kernelH == 3 && s.kernelW == 3 && s.dilationH == 1 && s.dilationW == 1 && (s.strideW == 1 || s.strideW == 2)
+    }
+    /// Stride-2 3×3 planes are stored deinterleaved: each padded row holds its even
+    /// columns, then from this offset its odd ones, so every tap is a contiguous load.
+    /// Eight spare floats after the even half keep a last group's reads inside the row.
+    var depthwiseOddOffset: Int { (shape.paddedWidth + 1) / 2 + 8 }
 
     /// Direct depthwise convolution: each plane is copied once into a zero-padded buffer,
     /// then 8 outputs of a row accumulate kH·kW broadcast-weight FMAs (stride 1: one
@@ -55,13 +67,26 @@ extension ConvKernel {
         let c = p % s.inChannels
         // Only the interior is written; the caller zeroed the border once.
         let src = x + p * s.inPlane
-        for ih in 0..<s.height {
-            Self.copyRow(buffer + (ih + s.padTop) * rs + s.padLeft, src + ih * s.width, s.width)
-        }
         let wk = w + c * s.taps
         let b = bias?[c] ?? 0
         let out = y + p * s.outPlane
-        if s.kernelH == 3 && s.kernelW == 3 && s.dilationH == 1 && s.dilationW == 1 && (s.strideW == 1 || s.strideW == 2) {
+        if depthwiseIs3x3 && s.strideW == 2 {
+            // Padded column j = padLeft + iw lands at (j even ? j / 2 : odd + j / 2): the
+            // source's even columns go to one half and its odd ones to the other.
+            let odd = depthwiseOddOffset, lead = s.padLeft & 1
+            let evenDst = (lead == 0 ? 0 : odd) + s.padLeft / 2
+            let oddDst = (lead == 0 ? odd : 0) + s.padLeft / 2 + lead
+            for ih in 0..<s.height {
+                let row = buffer + (ih + s.padTop) * rs
+                ck_deinterleave_f32(src + ih * s.width, s.width, row + evenDst, row + oddDst)
+            }
+            depthwise3x3(buffer, wk, b, out)
+            return
+        }
+        for ih in 0..<s.height {
+            Self.copyRow(buffer + (ih + s.padTop) * rs + s.padLeft, src + ih * s.width, s.width)
+        }
+        if depthwiseIs3x3 {
             depthwise3x3(buffer, wk, b, out)
             return
         }
@@ -110,33 +135,57 @@ extension ConvKernel {
 
     /// 3×3, dilation 1, stride 1 or 2 (ShuffleNet's and MobileNet's depthwise convs):
     /// the nine weights stay in registers, and a row's last partial group of 8 outputs
-    /// is computed as a full vector (the padded row has 16 spare floats to read) and
-    /// stored lane by lane, instead of a scalar loop that dominated 7- and 14-wide planes.
+    /// is computed as a full vector (the padded row has spare floats to read) and stored
+    /// lane by lane, instead of a scalar loop that dominated 7- and 14-wide planes. Two
+    /// output rows go together: one row's nine FMAs are a single dependency chain, and
+    /// on 7- and 14-wide planes there were too few groups per row to hide its latency.
     @inline(__always)
     private func depthwise3x3(_ buffer: UnsafeMutablePointer<Float>, _ wk: UnsafePointer<Float>, _ b: Float,
                               _ out: UnsafeMutablePointer<Float>) {
         typealias V = SIMD8<Float>
         let s = shape
-        let rs = depthwiseRowStride
+        let rowBytes = depthwiseRowStride * 4
         let taps = Depthwise3x3Taps(wk)
         let bv = V(repeating: b)
-        let stride2 = s.strideW == 2
-        for oh in 0..<s.outH {
+        let oddBytes = s.strideW == 2 ? depthwiseOddOffset * 4 : 0
+        let rowStep = s.strideH * rowBytes
+        let base = UnsafeRawPointer(buffer)
+        @inline(__always) func dot(_ r0: UnsafeRawPointer, _ ow: Int) -> V {
+            let acc = oddBytes == 0 ? taps.dot(r0, rowBytes: rowBytes, ow: ow, stride2: false, initial: bv)
+                                    : taps.dotDeinterleaved(r0, rowBytes: rowBytes, oddBytes: oddBytes, ow: ow, initial: bv)
+            return relu ? acc.replacing(with: 0, where: acc .< 0) : acc
+        }
+        @inline(__always) func store(_ acc: V, _ oh: Int, _ ow: Int) {
             let yrow = out + oh * s.outW
-            let r0 = UnsafeRawPointer(buffer + oh * s.strideH * rs)
+            let valid = s.outW - ow
+            // A short last group spills into the next row's first lanes, which that
+            // row's own store overwrites later (groups go from the row's end to its
+            // start, so the pair's second row stores its first group last); a group
+            // whose spill would leave the plane stores lane by lane.
+            if valid >= 8 || oh * s.outW + ow + 8 <= s.outPlane {
+                UnsafeMutableRawPointer(yrow + ow).storeBytes(of: acc, as: V.self)
+            } else {
+                for q in 0..<valid { yrow[ow + q] = acc[q] }
+            }
+        }
+        let lastGroup = (s.outW - 1) / 8 * 8
+        var oh = 0
+        while oh + 2 <= s.outH {
+            let r0 = base + oh * rowStep
+            var ow = lastGroup
+            while ow >= 0 {
+                let a = dot(r0, ow), c = dot(r0 + rowStep, ow)
+                store(a, oh, ow)
+                store(c, oh + 1, ow)
+                ow -= 8
+            }
+            oh += 2
+        }
+        if oh < s.outH {
+            let r0 = base + oh * rowStep
             var ow = 0
             while ow < s.outW {
-                var acc = taps.dot(r0, rowBytes: rs * 4, ow: ow, stride2: stride2, initial: bv)
-                if relu { acc = acc.replacing(with: 0, where: acc .< 0) }
-                let valid = s.outW - ow
-                // A short last group spills into the next rows' first lanes, which those
-                // rows' own stores overwrite later; a group whose spill would leave the
-                // plane (its last rows) stores lane by lane.
-                if valid >= 8 || oh * s.outW + ow + 8 <= s.outPlane {
-                    UnsafeMutableRawPointer(yrow + ow).storeBytes(of: acc, as: V.self)
-                } else {
-                    for q in 0..<valid { yrow[ow + q] = acc[q] }
-                }
+                store(dot(r0, ow), oh, ow)
                 ow += 8
             }
         }

@@ -43,4 +43,23 @@ struct Depthwise3x3Taps {
         }
         return acc
     }
+
+    /// The stride-2 pass over a deinterleaved row (`ConvKernel.depthwiseOddOffset`): taps
+    /// 0, 1, 2 of a kernel row read even[ow], odd[ow] and even[ow + 1].
+    @inline(__always)
+    func dotDeinterleaved(_ r0: UnsafeRawPointer, rowBytes: Int, oddBytes: Int, ow: Int, initial: V) -> V {
+        let r1 = r0 + rowBytes, r2 = r0 + 2 * rowBytes
+        let e = 4 * ow, o = oddBytes + 4 * ow
+        var acc = initial
+        acc = acc.addingProduct(w0, r0.loadUnaligned(fromByteOffset: e, as: V.self))
+        acc = acc.addingProduct(w1, r0.loadUnaligned(fromByteOffset: o, as: V.self))
+        acc = acc.addingProduct(w2, r0.loadUnaligned(fromByteOffset: e + 4, as: V.self))
+        acc = acc.addingProduct(w3, r1.loadUnaligned(fromByteOffset: e, as: V.self))
+        acc = acc.addingProduct(w4, r1.loadUnaligned(fromByteOffset: o, as: V.self))
+        acc = acc.addingProduct(w5, r1.loadUnaligned(fromByteOffset: e + 4, as: V.self))
+        acc = acc.addingProduct(w6, r2.loadUnaligned(fromByteOffset: e, as: V.self))
+        acc = acc.addingProduct(w7, r2.loadUnaligned(fromByteOffset: o, as: V.self))
+        acc = acc.addingProduct(w8, r2.loadUnaligned(fromByteOffset: e + 4, as: V.self))
+        return acc
+    }
 }

@@ -107,25 +107,55 @@ struct DirectConvPlan: Sendable {
     /// weights or the input lines of a tile in cache.
     func run(tiles range: Range<Int>, padded: UnsafePointer<Float>, weights: UnsafePointer<Float>,
              bias: UnsafePointer<Float>?, residual: UnsafePointer<Float>?, relu: Bool, y: UnsafeMutablePointer<Float>) {
+        guard !range.isEmpty else { return }
         offsets.withUnsafeBufferPointer { offsets in
             withUnsafeTemporaryAllocation(of: Float.self, capacity: Self.pixels * Self.lanes) { acc in
                 withUnsafeTemporaryAllocation(of: Int.self, capacity: Self.pixels) { bases in
                     let k = depth
-                    func one(_ t: Int, _ p: Int) {
-                        let q0 = t * Self.pixels, count = min(Self.pixels, outPlane - q0)
+                    // The first pixel of the next tile, as (row, column): stepped rather than
+                    // divided, since six divisions per tile cost as much as a 27-deep tile.
+                    var oh = range.lowerBound * Self.pixels / outW, ow = range.lowerBound * Self.pixels % outW
+                    func setBases(_ t: Int) {
+                        let count = Swift.min(Self.pixels, outPlane - t * Self.pixels)
+                        var h = oh, w = ow
                         for i in 0..<Self.pixels {
                             // Pixels past the plane's end recompute the first one; they are not stored.
-                            let q = q0 + (i < count ? i : 0)
-                            bases[i] = (q / outW) * strideH * paddedW + (q % outW) * strideW
+                            if i < count {
+                                bases[i] = h * strideH * paddedW + w * strideW
+                                w += 1
+                                if w == outW { w = 0; h += 1 }
+                            } else {
+                                bases[i] = bases[0]
+                            }
                         }
-                        Self.microKernel(depth: k, x: padded, bases: UnsafePointer(bases.baseAddress!),
-                                         offsets: offsets.baseAddress!, w: weights + p * k * Self.lanes, acc: acc.baseAddress!)
+                        oh = h; ow = w
+                    }
+                    func one(_ t: Int, _ p: Int) {
+                        let q0 = t * Self.pixels, count = Swift.min(Self.pixels, outPlane - q0)
+                        let w = weights + p * k * Self.lanes
+                        if outChannels - p * Self.lanes <= Self.lanes / 2 {
+                            Self.microKernel6x8(depth: k, x: padded, bases: UnsafePointer(bases.baseAddress!),
+                                                offsets: offsets.baseAddress!, w: w, acc: acc.baseAddress!)
+                        } else {
+                            Self.microKernel(depth: k, x: padded, bases: UnsafePointer(bases.baseAddress!),
+                                             offsets: offsets.baseAddress!, w: w, acc: acc.baseAddress!)
+                        }
                         store(acc.baseAddress!, panel: p, q0: q0, count: count, bias: bias, residual: residual, relu: relu, y: y)
                     }
                     if tileOuter {
-                        for t in range { for p in 0..<panels { one(t, p) } }
+                        for t in range {
+                            setBases(t)
+                            for p in 0..<panels { one(t, p) }
+                        }
                     } else {
-                        for p in 0..<panels { for t in range { one(t, p) } }
+                        let h0 = oh, w0 = ow
+                        for p in 0..<panels {
+                            oh = h0; ow = w0
+                            for t in range {
+                                setBases(t)
+                                one(t, p)
+                            }
+                        }
                     }
                 }
             }
@@ -138,9 +168,9 @@ struct DirectConvPlan: Sendable {
     func store(_ acc: UnsafeMutablePointer<Float>, panel p: Int, q0: Int, count: Int,
                bias: UnsafePointer<Float>?, residual: UnsafePointer<Float>?, relu: Bool, y: UnsafeMutablePointer<Float>) {
         let c0 = p * Self.lanes, channels = min(Self.lanes, outChannels - c0)
-        if count == Self.pixels && channels == Self.lanes {
+        if count == Self.pixels && channels % 4 == 0 {
             ck_store_tile_6x16_transposed(acc, bias.map { $0 + c0 }, residual.map { $0 + c0 * outPlane + q0 }, relu ? 1 : 0,
-                                          y + c0 * outPlane + q0, outPlane)
+                                          y + c0 * outPlane + q0, outPlane, Int32(channels / 4))
             return
         }
         for j in 0..<channels {
@@ -189,6 +219,36 @@ struct DirectConvPlan: Sendable {
         out.storeBytes(of: c30, toByteOffset: 192, as: V.self); out.storeBytes(of: c31, toByteOffset: 224, as: V.self)
         out.storeBytes(of: c40, toByteOffset: 256, as: V.self); out.storeBytes(of: c41, toByteOffset: 288, as: V.self)
         out.storeBytes(of: c50, toByteOffset: 320, as: V.self); out.storeBytes(of: c51, toByteOffset: 352, as: V.self)
+    }
+}
+
+extension DirectConvPlan {
+    /// The register tile for a last panel with at most 8 channels (ShuffleNet's first conv
+    /// has 24): six pixels against the panel's first 8 lanes, six accumulators, where the
+    /// 6×16 tile would spend half its FMAs on zero weights. Writes acc[pixel][0..<8].
+    @inline(never)
+    static func microKernel6x8(depth: Int, x: UnsafePointer<Float>, bases: UnsafePointer<Int>, offsets: UnsafePointer<Int32>,
+                               w: UnsafePointer<Float>, acc: UnsafeMutablePointer<Float>) {
+        typealias V = SIMD8<Float>
+        var c0 = V(), c1 = V(), c2 = V(), c3 = V(), c4 = V(), c5 = V()
+        let x0 = x + bases[0], x1 = x + bases[1], x2 = x + bases[2]
+        let x3 = x + bases[3], x4 = x + bases[4], x5 = x + bases[5]
+        var wp = UnsafeRawPointer(w)
+        for kk in 0..<depth {
+            let o = Int(offsets[kk])
+            let w0 = wp.loadUnaligned(as: V.self)
+            c0 = c0.addingProduct(V(repeating: x0[o]), w0)
+            c1 = c1.addingProduct(V(repeating: x1[o]), w0)
+            c2 = c2.addingProduct(V(repeating: x2[o]), w0)
+            c3 = c3.addingProduct(V(repeating: x3[o]), w0)
+            c4 = c4.addingProduct(V(repeating: x4[o]), w0)
+            c5 = c5.addingProduct(V(repeating: x5[o]), w0)
+            wp += 64
+        }
+        let out = UnsafeMutableRawPointer(acc)
+        out.storeBytes(of: c0, toByteOffset: 0, as: V.self); out.storeBytes(of: c1, toByteOffset: 64, as: V.self)
+        out.storeBytes(of: c2, toByteOffset: 128, as: V.self); out.storeBytes(of: c3, toByteOffset: 192, as: V.self)
+        out.storeBytes(of: c4, toByteOffset: 256, as: V.self); out.storeBytes(of: c5, toByteOffset: 320, as: V.self)
     }
 }
 

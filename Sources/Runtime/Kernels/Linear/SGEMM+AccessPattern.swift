@@ -20,7 +20,47 @@ extension MemoryRegion {
     }
 }
 
+extension SGEMMRegionB {
+    var needsPacking: Bool { if case .packed = self { false } else { true } }
+}
+
 extension SGEMM {
+    /// `blockByStrip`'s order: B's source read once, strip by strip (replayed as one
+    /// sweep), each strip's panel in one small scratch buffer, all of packed A swept once
+    /// per strip and depth block, and C written once (read back after a first depth block).
+    static func stripOrderSteps(m: Int, n: Int, k: Int, a: MemoryRegion, b: SGEMMRegionB, c: MemoryRegion, ldc: Int,
+                                accumulate: Bool, into steps: inout [AccessStep]) {
+        switch b {
+        case .packed: return
+        case let .strided(r, rs):
+            if rs == n {
+                steps.append(.read(r.floats(0, k * n)))
+            } else {
+                for p in 0..<k { steps.append(.read(r.floats(p * rs, n))) }
+            }
+        case let .im2col(g, r):
+            let taps = g.kernelH * g.kernelW
+            steps.append(.read(r.floats(0, (k + taps - 1) / taps * g.height * g.width)))
+        }
+        let kcb = min(kc, k)
+        steps.append(.write(MemoryRegion(space: .scratch, offset: 0, bytes: kcb * nr * 4)))
+        let sweeps = (n + nr - 1) / nr * ((k + kc - 1) / kc)
+        steps.append(.read(a))
+        if sweeps > 1 { steps.append(.reread(a, times: sweeps - 1, between: (nr * kcb + m * nr) * 4)) }
+        let add = accumulate || k > kc
+        if n == ldc {
+            let tile = c.floats(0, m * ldc)
+            if add { steps.append(.read(tile)) }
+            steps.append(.write(tile))
+        } else {
+            for row in 0..<m {
+                let tile = c.floats(row * ldc, n)
+                if add { steps.append(.read(tile)) }
+                steps.append(.write(tile))
+            }
+        }
+    }
+
     /// The order in which `block` touches memory over the whole product on one thread,
     /// at the granularity of its cache blocks: per (nc, kc) block the B source and the
     /// packed B panel, then per mc block the A block, swept once per 16-column strip
@@ -31,7 +71,13 @@ extension SGEMM {
         guard m > 0, n > 0, k > 0 else { return }
         let mPad = roundUp(m, mr), nPad = roundUp(n, nr)
         var packsA = true
-        if case .packed = a { packsA = false }
+        if case let .packed(aRegion) = a {
+            packsA = false
+            if b.needsPacking && usesStripOrder(m: m, k: k) {
+                stripOrderSteps(m: m, n: n, k: k, a: aRegion, b: b, c: c, ldc: ldc, accumulate: accumulate, into: &steps)
+                return
+            }
+        }
         let bBufferFloat = packsA ? min(mPad, mc + mr) * min(kc, k) : 0
         let scratch = MemoryRegion(space: .scratch, offset: 0, bytes: 0)
         let mcb = m <= mc + mr ? m : mc
