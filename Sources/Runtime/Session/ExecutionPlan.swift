@@ -20,6 +20,9 @@ struct ExecutionStep {
     let outputIDs: [Int]
     /// Bytes of the kernel's own copy of its weights (packed), replacing its constant inputs.
     var packedWeightBytes: Int? = nil
+    /// A copy-only node whose output shares its input's buffer (`aliasCopies`): the
+    /// kernel finds both at one address and moves nothing.
+    var movesNothing = false
 }
 
 /// A graph output that no node writes (it is a graph input or an initializer):
@@ -214,18 +217,47 @@ struct ExecutionPlanBuilder {
             hint: IntegerOnlyViolation.hint(for: node.opType)))
     }
 
+    /// Copy-only nodes (Reshape, Flatten, Squeeze, Unsqueeze, Identity) whose input is an
+    /// intermediate read last by that node: the output takes over the input's buffer, so
+    /// the copy moves nothing (ShuffleNet's channel shuffles: 4 % of the model). Returns
+    /// for every value the one whose buffer it lives in (itself unless aliased), and
+    /// zeroes the aliased nodes' byte counts (docs/COUNTING.md).
+    private mutating func aliasCopies() -> [Int] {
+        var root = Array(types.indices)
+        for (index, step) in plan.steps.enumerated() {
+            guard let copy = step.kernel as? CopyKernel, copy.maskBytes == 0,
+                  let src = step.inputIDs.first, src >= 0, step.outputIDs.count == 1 else { continue }
+            let dst = step.outputIDs[0]
+            guard case .arena = plan.homes[src], case .arena = plan.homes[dst], lastUse[src] == index,
+                  types[src].byteCount == types[dst].byteCount else { continue }
+            root[dst] = root[src]
+            plan.steps[index].movesNothing = true
+            plan.nodeCounts[index].activationBytesRead = 0
+            plan.nodeCounts[index].bytesWritten = 0
+        }
+        return root
+    }
+
     /// Fixes arena offsets for every intermediate and fills in the memory summary.
     mutating func finishAllocation(planner: any MemoryPlanner) -> ExecutionPlan {
+        let root = aliasCopies()
+        // An aliased buffer lives from its first value's producer to its last value's last read.
+        var end = [Int](repeating: -1, count: types.count)
+        for id in types.indices { end[root[id]] = max(end[root[id]], producer[id], lastUse[id]) }
         var arenaIDs: [Int] = []
-        for id in plan.homes.indices {
+        var buffer: [Int: Int] = [:]
+        for id in plan.homes.indices where root[id] == id {
             guard case .arena = plan.homes[id] else { continue }
+            buffer[id] = arenaIDs.count
             arenaIDs.append(id)
-            plan.buffers.append(BufferLifetime(size: types[id].byteCount, firstUse: producer[id],
-                                               lastUse: max(producer[id], lastUse[id])))
+            plan.buffers.append(BufferLifetime(size: types[id].byteCount, firstUse: producer[id], lastUse: end[id]))
         }
         plan.arenaPlan = planner.plan(plan.buffers)
         plan.valueBytes = types.map(\.byteCount)
-        for (k, id) in arenaIDs.enumerated() { plan.homes[id] = .arena(offset: plan.arenaPlan.offsets[k]) }
+        for id in plan.homes.indices {
+            guard case .arena = plan.homes[id], let k = buffer[root[id]] else { continue }
+            plan.homes[id] = .arena(offset: plan.arenaPlan.offsets[k])
+        }
 
         var modelWeights = 0
         for tensor in graph.initializers.values { modelWeights += tensor.byteCount }

@@ -97,6 +97,7 @@ extension ExecutionPlan {
             }
         }
         return steps.enumerated().map { index, step in
+            if step.movesNothing { return NodeAccesses(reads: [], writes: [], kernelSteps: nil) }
             var reads: [MemoryRegion] = [], seen = Set<Int>()
             var inputs: [MemoryRegion?] = []
             for id in step.inputIDs {

@@ -128,3 +128,42 @@ import Testing
         }
     }
 }
+
+/// Copy-only nodes whose input dies at them share that input's buffer.
+@Suite struct CopyAliasingTests {
+    /// relu1 → reshape (its input dies: aliased) → relu2 → identity (its input is read
+    /// again by add: copied) → add.
+    static func graph() -> Graph {
+        let flat = TensorType(dtype: .float32, shape: [2, 4]), tall = TensorType(dtype: .float32, shape: [4, 2])
+        return Graph(
+            name: "alias",
+            nodes: [
+                Node(name: "relu1", opType: "Relu", inputs: ["x"], outputs: ["a"]),
+                Node(name: "reshape", opType: "Reshape", inputs: ["a", "s"], outputs: ["b"]),
+                Node(name: "relu2", opType: "Relu", inputs: ["b"], outputs: ["c"]),
+                Node(name: "identity", opType: "Identity", inputs: ["c"], outputs: ["d"]),
+                Node(name: "add", opType: "Add", inputs: ["d", "c"], outputs: ["y"]),
+            ],
+            initializers: ["s": Tensor(dtype: .int64, shape: [2], values: [Int64(4), 2])],
+            inputs: [TestGraphs.info("x", .float32, [2, 4])], outputs: [TestGraphs.info("y", .float32, [4, 2])],
+            valueTypes: ["x": flat, "a": flat, "s": TensorType(dtype: .int64, shape: [2]), "b": tall, "c": tall, "d": tall, "y": tall],
+            opsets: ["": 17])
+    }
+
+    @Test func aReshapeOfADyingValueSharesItsBufferAndMovesNothing() throws {
+        let session = try InferenceSession(graph: Self.graph(), registry: .standard)
+        let x: [Float] = (0..<8).map { Float($0) - 3.5 }
+        for _ in 0..<2 {
+            let y = try session.run(["x": Tensor(floats: x, shape: [2, 4])])["y"]?.scalars(as: Float.self)
+            #expect(y == x.map { 2 * max($0, 0) })
+        }
+        // a and b are one buffer; c and d stay two (c is read after the identity).
+        #expect(session.arenaBuffers.count == 3)
+        #expect(!session.arenaPlan.doAnyBuffersOverlap(session.arenaBuffers))
+        let counts = session.nodeCounts
+        #expect(counts[1].activationBytesRead == 0 && counts[1].bytesWritten == 0, "the aliased reshape moves no bytes")
+        #expect(counts[3].activationBytesRead == 32 && counts[3].bytesWritten == 32, "the identity still copies")
+        // The aliased buffer lives from relu1 to relu2, which reads it as b.
+        #expect(session.arenaBuffers.contains(BufferLifetime(size: 32, firstUse: 0, lastUse: 2)))
+    }
+}
