@@ -17,6 +17,10 @@ struct LinearPoolNormTests {
         ([1, 2, 5, 50], [2, 2], [2, 2], [0, 0, 0, 0], [1, 1], false),
         // SqueezeNet's pools: the last 8-output group overlaps the one before it.
         ([1, 2, 7, 111], [3, 3], [2, 2], [0, 0, 0, 0], [1, 1], false),
+        // ShuffleNet's AveragePools: padded rows 7 outputs wide (one group stored lane by
+        // lane), and DenseNet's 2×2 stride-2 one.
+        ([1, 3, 14, 14], [3, 3], [2, 2], [1, 1, 1, 1], [1, 1], false),
+        ([1, 2, 12, 12], [2, 2], [2, 2], [0, 0, 0, 0], [1, 1], false),
     ]
 
     @Test("MaxPool, AveragePool and LpPool match the reference", arguments: [1, 3])

@@ -1,3 +1,4 @@
+import CKernels
 import Model
 #if canImport(Glibc)
 import Glibc
@@ -67,16 +68,33 @@ struct PoolKernel: Kernel {
         let planes = shape.batch * shape.inChannels
         let tasks = min(max(1, min(slots, context.pool.threadCount)), planes)
         let scratch = context.scratch.assumingMemoryBound(to: Float.self)
+        let padded = usesPaddedRows
         context.pool.parallelFor(tasks) { t in
+            let buffer = scratch + t * Self.rowBufferFloats(shape)
+            if padded {
+                preparePaddedRows(buffer)
+                for p in planes * t / tasks..<planes * (t + 1) / tasks {
+                    if kind == .max {
+                        paddedPlane(MaxOfTaps.self, x + p * shape.inPlane, y + p * shape.outPlane, buffer: buffer)
+                    } else {
+                        paddedPlane(SumOfTaps.self, x + p * shape.inPlane, y + p * shape.outPlane, buffer: buffer)
+                    }
+                }
+                return
+            }
             for p in planes * t / tasks..<planes * (t + 1) / tasks {
-                plane(x + p * shape.inPlane, y + p * shape.outPlane, rowBuffer: scratch + t * Self.rowBufferFloats(shape))
+                plane(x + p * shape.inPlane, y + p * shape.outPlane, rowBuffer: buffer)
             }
         }
     }
 
-    /// One thread's row of window rows reduced (`rowOutputs`), with room for the
-    /// 16-float loads of stride 2 past its end.
-    static func rowBufferFloats(_ s: ConvShape) -> Int { s.width + 32 }
+    /// One thread's buffer: the row of window rows reduced (`rowOutputs`, with room for
+    /// the 16-float loads of stride 2 past its end), or `paddedPlane`'s padded row, its
+    /// even and odd halves and the column tap counts.
+    static func rowBufferFloats(_ s: ConvShape) -> Int {
+        let l = paddedRowFloats(s)
+        return max(s.width + 32, 2 * l + s.outW + 48)
+    }
 
     /// Taps of one axis inside [lo, hi): output position o, kernel size k, dilation d.
     @inline(__always)
@@ -372,6 +390,124 @@ extension PoolKernel {
             if let divisor { acc /= divisor }
             UnsafeMutableRawPointer(out + from + g).storeBytes(of: acc, as: V.self)
             j = g + 8
+        }
+    }
+}
+
+extension PoolKernel {
+    /// Floats of `paddedPlane`'s row: every column a window reads (pads and ceil_mode's
+    /// extra window included), then 16 spare for a last group's loads.
+    static func paddedRowFloats(_ s: ConvShape) -> Int {
+        max(s.padLeft + s.width, (s.outW - 1) * s.strideW + s.kernelW) + 16
+    }
+
+    /// Max and average pools with dilation 1 across, stride 1 or 2 across, and at least
+    /// one input tap in every window go through `paddedPlane`.
+    var usesPaddedRows: Bool {
+        let s = shape
+        guard kind != .lp, s.dilationW == 1, s.strideW == 1 || s.strideW == 2 else { return false }
+        for oh in 0..<s.outH {
+            let r = Self.taps(oh, stride: s.strideH, pad: s.padTop, k: s.kernelH, d: s.dilationH, lo: 0, hi: s.height)
+            if r.end <= r.first { return false }
+        }
+        for ow in 0..<s.outW {
+            let c = Self.taps(ow, stride: s.strideW, pad: s.padLeft, k: s.kernelW, d: 1, lo: 0, hi: s.width)
+            if c.end <= c.first { return false }
+        }
+        return true
+    }
+
+    /// The parts of one thread's buffer that stay fixed across planes: the padded row's
+    /// pad columns (the reduction's identity, never overwritten) and, for an average,
+    /// each output column's tap count.
+    private func preparePaddedRows(_ buffer: UnsafeMutablePointer<Float>) {
+        let s = shape
+        let l = Self.paddedRowFloats(s)
+        buffer.update(repeating: kind == .max ? -.infinity : 0, count: l)
+        let counts = buffer + 2 * l + 32
+        for ow in 0..<s.outW {
+            let c = countIncludePad
+                ? Self.taps(ow, stride: s.strideW, pad: s.padLeft, k: s.kernelW, d: 1, lo: -s.padLeft, hi: s.width + s.padRight)
+                : Self.taps(ow, stride: s.strideW, pad: s.padLeft, k: s.kernelW, d: 1, lo: 0, hi: s.width)
+            counts[ow] = Float(c.end - c.first)
+        }
+        (counts + s.outW).update(repeating: 1, count: 8)
+    }
+
+    /// One plane, a row at a time: the window's input rows reduced into a padded row
+    /// (eight columns per step), a stride-2 row split into its even and odd columns
+    /// (`ck_deinterleave_f32`), then eight outputs per kW contiguous loads. Every output
+    /// takes the vector path, borders and 7-wide rows included: the scalar path these
+    /// replaced made ShuffleNet's 3×3 stride-2 AveragePools 4 times onnxruntime's time.
+    @inline(__always)
+    private func paddedPlane<R: TapReduction>(_: R.Type, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>,
+                                              buffer: UnsafeMutablePointer<Float>) {
+        typealias V = SIMD8<Float>
+        let s = shape
+        let l = Self.paddedRowFloats(s)
+        let row = buffer, even = buffer + l, odd = buffer + l + (l + 1) / 2 + 8
+        let counts = UnsafeRawPointer(buffer + 2 * l + 32)
+        let rowBytes = s.dilationH * s.width * 4
+        let taps = s.strideW == 1 ? UnsafeRawPointer(row) : UnsafeRawPointer(even)
+        for oh in 0..<s.outH {
+            let rows = Self.taps(oh, stride: s.strideH, pad: s.padTop, k: s.kernelH, d: s.dilationH, lo: 0, hi: s.height)
+            let src = UnsafeRawPointer(x + (oh * s.strideH - s.padTop + rows.first * s.dilationH) * s.width)
+            let dst = UnsafeMutableRawPointer(row + s.padLeft)
+            let n = rows.end - rows.first
+            var i = 0
+            while i + 8 <= s.width {
+                var v = src.loadUnaligned(fromByteOffset: i * 4, as: V.self)
+                var offset = i * 4 + rowBytes
+                for _ in 1..<n {
+                    v = R.combine(v, src.loadUnaligned(fromByteOffset: offset, as: V.self))
+                    offset += rowBytes
+                }
+                dst.storeBytes(of: v, toByteOffset: i * 4, as: V.self)
+                i += 8
+            }
+            while i < s.width {
+                var v = src.load(fromByteOffset: i * 4, as: Float.self)
+                var offset = i * 4 + rowBytes
+                for _ in 1..<n {
+                    v = R.combine(v, src.load(fromByteOffset: offset, as: Float.self))
+                    offset += rowBytes
+                }
+                dst.storeBytes(of: v, toByteOffset: i * 4, as: Float.self)
+                i += 1
+            }
+            if s.strideW == 2 { ck_deinterleave_f32(row, l, even, odd) }
+            var rowCount = Float(n)
+            if countIncludePad {
+                let pr = Self.taps(oh, stride: s.strideH, pad: s.padTop, k: s.kernelH, d: s.dilationH, lo: -s.padTop, hi: s.height + s.padBottom)
+                rowCount = Float(pr.end - pr.first)
+            }
+            let out = y + oh * s.outW
+            var j = 0
+            repeat {
+                // A last group that would run past the row overlaps the one before (shared
+                // outputs are written twice, equal); a row narrower than 8 is one group
+                // stored lane by lane.
+                let g = s.outW >= 8 ? Swift.min(j, s.outW - 8) : 0
+                var acc: V
+                if s.strideW == 1 {
+                    acc = taps.loadUnaligned(fromByteOffset: g * 4, as: V.self)
+                    for c in 1..<s.kernelW { acc = R.combine(acc, taps.loadUnaligned(fromByteOffset: (g + c) * 4, as: V.self)) }
+                } else {
+                    let oddBytes = (odd - even) * 4
+                    acc = taps.loadUnaligned(fromByteOffset: g * 4, as: V.self)
+                    for c in 1..<s.kernelW {
+                        let at = (c & 1) * oddBytes + (g + c / 2) * 4
+                        acc = R.combine(acc, taps.loadUnaligned(fromByteOffset: at, as: V.self))
+                    }
+                }
+                if kind == .average { acc /= counts.loadUnaligned(fromByteOffset: g * 4, as: V.self) * rowCount }
+                if s.outW >= 8 {
+                    UnsafeMutableRawPointer(out + g).storeBytes(of: acc, as: V.self)
+                } else {
+                    for q in 0..<s.outW { out[q] = acc[q] }
+                }
+                j = g + 8
+            } while j < s.outW
         }
     }
 }
