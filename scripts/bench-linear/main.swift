@@ -46,6 +46,7 @@ func bench(_ name: String, op: String, attrs: [String: Attribute], inputs: [Tens
                             var sum: Float = 0
                             for t in inputs.prefix(1) { for i in stride(from: 0, to: t.storage.count / 4, by: 16) { sum += t.storage.bytes.load(fromByteOffset: i * 4, as: Float.self) } }
                             y.storage.bytes.initializeMemory(as: UInt8.self, repeating: sum == 1e30 ? 1 : 0, count: y.storage.count)
+                            if warmScratch { scratch.initializeMemory(as: UInt8.self, repeating: 0, count: prepared.scratchBytes) }
                         }
                         let t0 = DispatchTime.now().uptimeNanoseconds
                         prepared.kernel.run(ctx)
@@ -72,7 +73,8 @@ func bench(_ name: String, op: String, attrs: [String: Attribute], inputs: [Tens
 
 nonisolated(unsafe) let flushBytes = 32 << 20
 nonisolated(unsafe) let flush = UnsafeMutablePointer<UInt8>.allocate(capacity: flushBytes)
-nonisolated(unsafe) let warmActivations = CommandLine.arguments.contains("--cold-weights")
+nonisolated(unsafe) let warmScratch = CommandLine.arguments.contains("--cold-weights-only")
+nonisolated(unsafe) let warmActivations = warmScratch || CommandLine.arguments.contains("--cold-weights")
 nonisolated(unsafe) let coldCaches = warmActivations || CommandLine.arguments.contains("--cold")
 let args = CommandLine.arguments.dropFirst().filter { !$0.hasPrefix("--") }
 let which = Set(args)

@@ -454,16 +454,30 @@ extension PoolKernel {
             let src = UnsafeRawPointer(x + (oh * s.strideH - s.padTop + rows.first * s.dilationH) * s.width)
             let dst = UnsafeMutableRawPointer(row + s.padLeft)
             let n = rows.end - rows.first
-            var i = 0
-            while i + 8 <= s.width {
+            @inline(__always) func reduced(_ i: Int) -> V {
+                if n == 3 {
+                    // Nearly every pool's window: no loop bookkeeping between the loads.
+                    let a = src.loadUnaligned(fromByteOffset: i * 4, as: V.self)
+                    let b = src.loadUnaligned(fromByteOffset: i * 4 + rowBytes, as: V.self)
+                    return R.combine(R.combine(a, b), src.loadUnaligned(fromByteOffset: i * 4 + 2 * rowBytes, as: V.self))
+                }
                 var v = src.loadUnaligned(fromByteOffset: i * 4, as: V.self)
                 var offset = i * 4 + rowBytes
                 for _ in 1..<n {
                     v = R.combine(v, src.loadUnaligned(fromByteOffset: offset, as: V.self))
                     offset += rowBytes
                 }
-                dst.storeBytes(of: v, toByteOffset: i * 4, as: V.self)
+                return v
+            }
+            var i = 0
+            while i + 8 <= s.width {
+                dst.storeBytes(of: reduced(i), toByteOffset: i * 4, as: V.self)
                 i += 8
+            }
+            if i < s.width && s.width >= 8 {
+                // The last columns as one vector overlapping the previous one.
+                dst.storeBytes(of: reduced(s.width - 8), toByteOffset: (s.width - 8) * 4, as: V.self)
+                i = s.width
             }
             while i < s.width {
                 var v = src.load(fromByteOffset: i * 4, as: Float.self)
