@@ -65,6 +65,10 @@ struct LinearConvTests {
         // ShuffleNet's first conv: 24 channels, a full panel and one of 8 (the 6×8 tile),
         // stride 2, tiles that cross rows.
         LinearConvCase(channels: 3, outChannels: 24, height: 23, width: 29, kernel: (3, 3), stride: (2, 2), pads: [1, 1, 1, 1]),
+        // Planes whose last tile has 1 pixel (7×7, the 2-pixel tile) and 2 of 20 channels
+        // over 8×7 (a full panel on the 2-pixel tile, then the 6×8 one).
+        LinearConvCase(channels: 16, outChannels: 32, height: 7, width: 7, kernel: (3, 3), pads: [1, 1, 1, 1]),
+        LinearConvCase(batch: 2, channels: 8, outChannels: 20, height: 8, width: 7, kernel: (3, 3), pads: [1, 1, 1, 1]),
     ]
 
     @Test("Conv matches the reference", arguments: cases, [1, 3])

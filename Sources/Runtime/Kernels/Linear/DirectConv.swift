@@ -133,7 +133,17 @@ struct DirectConvPlan: Sendable {
                     func one(_ t: Int, _ p: Int) {
                         let q0 = t * Self.pixels, count = Swift.min(Self.pixels, outPlane - q0)
                         let w = weights + p * k * Self.lanes
-                        if outChannels - p * Self.lanes <= Self.lanes / 2 {
+                        if count <= 4 && outChannels - p * Self.lanes > Self.lanes / 2 {
+                            // A plane's last tile: 7×7 planes end in a 1-pixel tile, where the
+                            // full tile would spend 12 cycles a depth step on one pixel.
+                            if count <= 2 {
+                                Self.microKernel2x16(depth: k, x: padded, bases: UnsafePointer(bases.baseAddress!),
+                                                     offsets: offsets.baseAddress!, w: w, acc: acc.baseAddress!)
+                            } else {
+                                Self.microKernel4x16(depth: k, x: padded, bases: UnsafePointer(bases.baseAddress!),
+                                                     offsets: offsets.baseAddress!, w: w, acc: acc.baseAddress!)
+                            }
+                        } else if outChannels - p * Self.lanes <= Self.lanes / 2 {
                             Self.microKernel6x8(depth: k, x: padded, bases: UnsafePointer(bases.baseAddress!),
                                                 offsets: offsets.baseAddress!, w: w, acc: acc.baseAddress!)
                         } else {
@@ -249,6 +259,60 @@ extension DirectConvPlan {
         out.storeBytes(of: c0, toByteOffset: 0, as: V.self); out.storeBytes(of: c1, toByteOffset: 64, as: V.self)
         out.storeBytes(of: c2, toByteOffset: 128, as: V.self); out.storeBytes(of: c3, toByteOffset: 192, as: V.self)
         out.storeBytes(of: c4, toByteOffset: 256, as: V.self); out.storeBytes(of: c5, toByteOffset: 320, as: V.self)
+    }
+}
+
+extension DirectConvPlan {
+    /// Four pixels against 16 channels (eight accumulators): a plane's last tile of 3–4
+    /// pixels. Writes acc[pixel][0..<16] for pixels 0–3.
+    @inline(never)
+    static func microKernel4x16(depth: Int, x: UnsafePointer<Float>, bases: UnsafePointer<Int>, offsets: UnsafePointer<Int32>,
+                                w: UnsafePointer<Float>, acc: UnsafeMutablePointer<Float>) {
+        typealias V = SIMD8<Float>
+        var c00 = V(), c01 = V(), c10 = V(), c11 = V(), c20 = V(), c21 = V(), c30 = V(), c31 = V()
+        let x0 = x + bases[0], x1 = x + bases[1], x2 = x + bases[2], x3 = x + bases[3]
+        var wp = UnsafeRawPointer(w)
+        for kk in 0..<depth {
+            let o = Int(offsets[kk])
+            let w0 = wp.loadUnaligned(as: V.self), w1 = wp.loadUnaligned(fromByteOffset: 32, as: V.self)
+            var v = V(repeating: x0[o])
+            c00 = c00.addingProduct(v, w0); c01 = c01.addingProduct(v, w1)
+            v = V(repeating: x1[o])
+            c10 = c10.addingProduct(v, w0); c11 = c11.addingProduct(v, w1)
+            v = V(repeating: x2[o])
+            c20 = c20.addingProduct(v, w0); c21 = c21.addingProduct(v, w1)
+            v = V(repeating: x3[o])
+            c30 = c30.addingProduct(v, w0); c31 = c31.addingProduct(v, w1)
+            wp += 64
+        }
+        let out = UnsafeMutableRawPointer(acc)
+        out.storeBytes(of: c00, toByteOffset: 0, as: V.self); out.storeBytes(of: c01, toByteOffset: 32, as: V.self)
+        out.storeBytes(of: c10, toByteOffset: 64, as: V.self); out.storeBytes(of: c11, toByteOffset: 96, as: V.self)
+        out.storeBytes(of: c20, toByteOffset: 128, as: V.self); out.storeBytes(of: c21, toByteOffset: 160, as: V.self)
+        out.storeBytes(of: c30, toByteOffset: 192, as: V.self); out.storeBytes(of: c31, toByteOffset: 224, as: V.self)
+    }
+
+    /// Two pixels against 16 channels: a plane's last tile of 1–2 pixels. Writes
+    /// acc[pixel][0..<16] for pixels 0–1.
+    @inline(never)
+    static func microKernel2x16(depth: Int, x: UnsafePointer<Float>, bases: UnsafePointer<Int>, offsets: UnsafePointer<Int32>,
+                                w: UnsafePointer<Float>, acc: UnsafeMutablePointer<Float>) {
+        typealias V = SIMD8<Float>
+        var c00 = V(), c01 = V(), c10 = V(), c11 = V()
+        let x0 = x + bases[0], x1 = x + bases[1]
+        var wp = UnsafeRawPointer(w)
+        for kk in 0..<depth {
+            let o = Int(offsets[kk])
+            let w0 = wp.loadUnaligned(as: V.self), w1 = wp.loadUnaligned(fromByteOffset: 32, as: V.self)
+            var v = V(repeating: x0[o])
+            c00 = c00.addingProduct(v, w0); c01 = c01.addingProduct(v, w1)
+            v = V(repeating: x1[o])
+            c10 = c10.addingProduct(v, w0); c11 = c11.addingProduct(v, w1)
+            wp += 64
+        }
+        let out = UnsafeMutableRawPointer(acc)
+        out.storeBytes(of: c00, toByteOffset: 0, as: V.self); out.storeBytes(of: c01, toByteOffset: 32, as: V.self)
+        out.storeBytes(of: c10, toByteOffset: 64, as: V.self); out.storeBytes(of: c11, toByteOffset: 96, as: V.self)
     }
 }
 
