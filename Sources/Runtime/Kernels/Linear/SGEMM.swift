@@ -118,6 +118,49 @@ extension SGEMM {
         }
     }
 
+    /// What a tile stored after one depth block adds and applies: C itself after the first
+    /// block (or the caller's residual before it), the bias in the first, the Relu in the last.
+    struct StoreStage {
+        var addend: UnsafePointer<Float>?
+        var bias: UnsafePointer<Float>?
+        var relu: Bool
+
+        init(_ e: SGEMMEpilogue, c: UnsafeMutablePointer<Float>, pc: Int, kcb: Int, k: Int) {
+            addend = e.accumulate || pc > 0 ? UnsafePointer(c) : e.residual
+            bias = pc == 0 ? e.rowBias : nil
+            relu = e.relu && pc + kcb >= k
+        }
+    }
+
+    /// Depth k0..<k0+kc, columns j0..<j0+nc of B as packed panels: in place when B is
+    /// packed, else packed into `buffer`.
+    @inline(__always)
+    static func bBlock(_ b: SGEMMOperandB, k0: Int, kc: Int, j0: Int, nc: Int, n: Int,
+                       buffer: UnsafeMutablePointer<Float>) -> UnsafePointer<Float> {
+        switch b {
+        case let .packed(base): return base + k0 * roundUp(n, nr) + j0 * kc
+        case let .strided(base, rs, cs):
+            packB(base, rowStride: rs, colStride: cs, k0: k0, kc: kc, j0: j0, nc: nc, n: n, into: buffer)
+        case let .im2col(geometry, input):
+            geometry.pack(input, k0: k0, kc: kc, j0: j0, nc: nc, into: buffer)
+        }
+        return UnsafePointer(buffer)
+    }
+
+    /// One register tile of C at (row, col): the 6×8 kernel for strips of at most 8 columns.
+    @inline(__always)
+    static func tile(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, ldc: Int,
+                     row: Int, col: Int, mr: Int, nr: Int, alpha: Float, stage: StoreStage) {
+        let at = row * ldc + col
+        if nr <= 8 {
+            microKernel6x8(kc: kc, a: a, b: b, c: c + at, ldc: ldc, mr: mr, nr: nr, alpha: alpha,
+                           addend: stage.addend.map { $0 + at }, bias: stage.bias.map { $0 + row }, relu: stage.relu)
+        } else {
+            microKernel6x16(kc: kc, a: a, b: b, c: c + at, ldc: ldc, mr: mr, nr: nr, alpha: alpha,
+                            addend: stage.addend.map { $0 + at }, bias: stage.bias.map { $0 + row }, relu: stage.relu)
+        }
+    }
+
     /// Packed A up to this size stays in L2 whole (half of Zen 1's 512 KB, as for
     /// `DirectConvPlan.tileOuterWeightBytes`), and `blockByStrip` runs instead of `block`.
     static let stripOrderABytes = 256 << 10
@@ -145,32 +188,13 @@ extension SGEMM {
             var pc = 0
             while pc < k {
                 let kcb = min(kc, k - pc)
-                let bPanel: UnsafePointer<Float>
-                switch b {
-                case let .packed(base): bPanel = base + pc * roundUp(n, nr) + jc * kcb
-                case let .strided(base, rs, cs):
-                    packB(base, rowStride: rs, colStride: cs, k0: pc, kc: kcb, j0: jc, nc: width, n: n, into: scratch)
-                    bPanel = UnsafePointer(scratch)
-                case let .im2col(geometry, input):
-                    geometry.pack(input, k0: pc, kc: kcb, j0: jc, nc: width, into: scratch)
-                    bPanel = UnsafePointer(scratch)
-                }
-                let first = pc == 0
-                let addend: UnsafePointer<Float>? = epilogue.accumulate || !first ? UnsafePointer(c) : epilogue.residual
-                let bias = first ? epilogue.rowBias : nil
-                let relu = epilogue.relu && pc + kcb >= k
+                let bPanel = bBlock(b, k0: pc, kc: kcb, j0: jc, nc: width, n: n, buffer: scratch)
+                let stage = StoreStage(epilogue, c: c, pc: pc, kcb: kcb, k: k)
                 let aBlock = a + pc * mPad
                 var row = rows.lowerBound
                 while row < rows.upperBound {
-                    let mrr = min(mr, rows.upperBound - row)
-                    let tileAddend = addend.map { $0 + row * ldc + jc }
-                    if width <= 8 {
-                        microKernel6x8(kc: kcb, a: aBlock + row * kcb, b: bPanel, c: c + row * ldc + jc, ldc: ldc, mr: mrr, nr: width,
-                                       alpha: epilogue.alpha, addend: tileAddend, bias: bias.map { $0 + row }, relu: relu)
-                    } else {
-                        microKernel6x16(kc: kcb, a: aBlock + row * kcb, b: bPanel, c: c + row * ldc + jc, ldc: ldc, mr: mrr, nr: width,
-                                        alpha: epilogue.alpha, addend: tileAddend, bias: bias.map { $0 + row }, relu: relu)
-                    }
+                    tile(kc: kcb, a: aBlock + row * kcb, b: bPanel, c: c, ldc: ldc, row: row, col: jc,
+                         mr: min(mr, rows.upperBound - row), nr: width, alpha: epilogue.alpha, stage: stage)
                     row += mr
                 }
                 pc += kcb
@@ -183,7 +207,7 @@ extension SGEMM {
     static func block(rows: Range<Int>, cols: Range<Int>, m: Int, n: Int, k: Int,
                       a: SGEMMOperandA, b: SGEMMOperandB, c: UnsafeMutablePointer<Float>, ldc: Int,
                       epilogue: SGEMMEpilogue, scratch: UnsafeMutablePointer<Float>) {
-        let mPad = roundUp(m, mr), nPad = roundUp(n, nr)
+        let mPad = roundUp(m, mr)
         if case let .packed(aBase) = a, b.needsPacking, usesStripOrder(m: m, k: k) {
             blockByStrip(rows: rows, cols: cols, m: m, n: n, k: k, a: aBase, b: b, c: c, ldc: ldc, epilogue: epilogue, scratch: scratch)
             return
@@ -197,21 +221,8 @@ extension SGEMM {
             var pc = 0
             while pc < k {
                 let kcb = min(kc, k - pc)
-                let bBlock: UnsafePointer<Float>
-                switch b {
-                case let .packed(base): bBlock = base + pc * nPad + jc * kcb
-                case let .strided(base, rs, cs):
-                    packB(base, rowStride: rs, colStride: cs, k0: pc, kc: kcb, j0: jc, nc: ncb, n: n, into: bBuffer)
-                    bBlock = UnsafePointer(bBuffer)
-                case let .im2col(geometry, input):
-                    geometry.pack(input, k0: pc, kc: kcb, j0: jc, nc: ncb, into: bBuffer)
-                    bBlock = UnsafePointer(bBuffer)
-                }
-                let first = pc == 0
-                // What the stored tile adds: C itself after the first depth block.
-                let addend: UnsafePointer<Float>? = epilogue.accumulate || !first ? UnsafePointer(c) : epilogue.residual
-                let bias = first ? epilogue.rowBias : nil
-                let relu = epilogue.relu && pc + kcb >= k
+                let bPanels = Self.bBlock(b, k0: pc, kc: kcb, j0: jc, nc: ncb, n: n, buffer: bBuffer)
+                let stage = StoreStage(epilogue, c: c, pc: pc, kcb: kcb, k: k)
                 var ic = rows.lowerBound
                 let mcb = rows.count <= mc + mr ? rows.count : mc
                 while ic < rows.upperBound {
@@ -228,18 +239,8 @@ extension SGEMM {
                         let nrr = min(nr, ncb - jr)
                         var ir = 0
                         while ir < mcc {
-                            let mrr = min(mr, mcc - ir)
-                            let row = ic + ir
-                            let tileAddend = addend.map { $0 + row * ldc + jc + jr }
-                            if nrr <= 8 {
-                                microKernel6x8(kc: kcb, a: aBlock + ir * kcb, b: bBlock + jr * kcb,
-                                               c: c + row * ldc + jc + jr, ldc: ldc, mr: mrr, nr: nrr,
-                                               alpha: epilogue.alpha, addend: tileAddend, bias: bias.map { $0 + row }, relu: relu)
-                            } else {
-                                microKernel6x16(kc: kcb, a: aBlock + ir * kcb, b: bBlock + jr * kcb,
-                                                c: c + row * ldc + jc + jr, ldc: ldc, mr: mrr, nr: nrr,
-                                                alpha: epilogue.alpha, addend: tileAddend, bias: bias.map { $0 + row }, relu: relu)
-                            }
+                            tile(kc: kcb, a: aBlock + ir * kcb, b: bPanels + jr * kcb, c: c, ldc: ldc, row: ic + ir, col: jc + jr,
+                                 mr: min(mr, mcc - ir), nr: nrr, alpha: epilogue.alpha, stage: stage)
                             ir += mr
                         }
                         jr += nr
