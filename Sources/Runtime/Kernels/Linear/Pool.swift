@@ -16,6 +16,8 @@ struct PoolKernel: Kernel {
     var countIncludePad: Bool
     var p: Float
     var slots: Int
+    /// Whether planes go through `paddedPlane` (`takesPaddedRows`), decided once at prepare.
+    var paddedRows = false
 
     static func prepare(_ sig: KernelSignature, kind: Kind) throws(KernelError) -> PreparedKernel {
         let x = try sig.linearFloatInput(0)
@@ -56,7 +58,8 @@ struct PoolKernel: Kernel {
                               padBottom: top.end, padRight: left.end)
         let include = try sig.linearInt("count_include_pad", default: 0) != 0
         let p = Float(try sig.linearInt("p", default: 2))
-        let k = PoolKernel(kind: kind, shape: shape, countIncludePad: include, p: p, slots: sig.linearSlots)
+        var k = PoolKernel(kind: kind, shape: shape, countIncludePad: include, p: p, slots: sig.linearSlots)
+        k.paddedRows = k.takesPaddedRows
         let ops = linearElements(expected) * Int64(shape.taps)
         let scratch = kind == .lp ? 0 : Self.rowBufferFloats(shape) * 4 * k.slots
         return PreparedKernel(kernel: k, scratchBytes: scratch, ops: [.float32: ops], computeType: .float32)
@@ -68,10 +71,9 @@ struct PoolKernel: Kernel {
         let planes = shape.batch * shape.inChannels
         let tasks = min(max(1, min(slots, context.pool.threadCount)), planes)
         let scratch = context.scratch.assumingMemoryBound(to: Float.self)
-        let padded = usesPaddedRows
         context.pool.parallelFor(tasks) { t in
             let buffer = scratch + t * Self.rowBufferFloats(shape)
-            if padded {
+            if paddedRows {
                 preparePaddedRows(buffer)
                 for p in planes * t / tasks..<planes * (t + 1) / tasks {
                     if kind == .max {
@@ -403,7 +405,7 @@ extension PoolKernel {
 
     /// Max and average pools with dilation 1 across, stride 1 or 2 across, and at least
     /// one input tap in every window go through `paddedPlane`.
-    var usesPaddedRows: Bool {
+    var takesPaddedRows: Bool {
         let s = shape
         guard kind != .lp, s.dilationW == 1, s.strideW == 1 || s.strideW == 2 else { return false }
         for oh in 0..<s.outH {
