@@ -219,44 +219,88 @@ struct ExecutionPlanBuilder {
 
     /// Copy-only nodes (Reshape, Flatten, Squeeze, Unsqueeze, Identity) whose input is an
     /// intermediate read last by that node: the output takes over the input's buffer, so
-    /// the copy moves nothing (ShuffleNet's channel shuffles: 4 % of the model). Returns
-    /// for every value the one whose buffer it lives in (itself unless aliased), and
-    /// zeroes the aliased nodes' byte counts (docs/COUNTING.md).
-    private mutating func aliasCopies() -> [Int] {
-        var root = Array(types.indices)
+    /// the copy moves nothing (ShuffleNet's channel shuffles: 4 % of the model). Zeroes
+    /// the aliased nodes' byte counts (docs/COUNTING.md).
+    private mutating func aliasCopies(_ aliases: inout BufferAliases) {
         for (index, step) in plan.steps.enumerated() {
             guard let copy = step.kernel as? CopyKernel, copy.maskBytes == 0,
                   let src = step.inputIDs.first, src >= 0, step.outputIDs.count == 1 else { continue }
             let dst = step.outputIDs[0]
             guard case .arena = plan.homes[src], case .arena = plan.homes[dst], lastUse[src] == index,
                   types[src].byteCount == types[dst].byteCount else { continue }
-            root[dst] = root[src]
-            plan.steps[index].movesNothing = true
-            plan.nodeCounts[index].activationBytesRead = 0
-            plan.nodeCounts[index].bytesWritten = 0
+            aliases.place(dst, in: src, at: 0)
+            markMovesNothing(index)
         }
-        return root
+    }
+
+    /// Concats whose inputs are contiguous blocks of the output (every dimension before
+    /// the axis is 1, as at batch 1 on the channel axis): each input is produced straight
+    /// into its block of the output's buffer, and the Concat moves nothing. SqueezeNet's
+    /// fire modules and DenseNet's dense blocks concatenate every layer's output: there the
+    /// copies were 2 % of the run and DenseNet's grew with every layer of a block.
+    /// All or none of a Concat's inputs are placed: each must be an intermediate that
+    /// owns a whole buffer (its root, or a dying Reshape of one), appear once, and
+    /// start at a 64-byte multiple, the arena's alignment.
+    /// A cache line: what the planner aligns every buffer to, and so every block.
+    static let blockAlignment = 64
+
+    private mutating func aliasConcats(_ aliases: inout BufferAliases) {
+        for (index, step) in plan.steps.enumerated() {
+            guard let concat = step.kernel as? ConcatKernel, concat.outer == 1, step.outputIDs.count == 1,
+                  case .arena = plan.homes[step.outputIDs[0]], !step.inputIDs.isEmpty else { continue }
+            let y = step.outputIDs[0]
+            var placements: [(root: Int, offset: Int)] = []
+            var roots = Set<Int>()
+            var at = 0
+            for x in step.inputIDs {
+                guard x >= 0, case .arena = plan.homes[x] else { placements = []; break }
+                let (root, inside) = aliases.root(of: x)
+                let bytes = types[x].byteCount
+                guard inside == 0, bytes > 0, at % Self.blockAlignment == 0, types[root].byteCount == bytes,
+                      root != y, roots.insert(root).inserted else { placements = []; break }
+                placements.append((root, at))
+                at += bytes
+            }
+            guard placements.count == step.inputIDs.count, at == types[y].byteCount else { continue }
+            for p in placements { aliases.place(p.root, in: y, at: p.offset) }
+            markMovesNothing(index)
+        }
+    }
+
+    private mutating func markMovesNothing(_ index: Int) {
+        plan.steps[index].movesNothing = true
+        plan.nodeCounts[index].activationBytesRead = 0
+        plan.nodeCounts[index].bytesWritten = 0
     }
 
     /// Fixes arena offsets for every intermediate and fills in the memory summary.
     mutating func finishAllocation(planner: any MemoryPlanner) -> ExecutionPlan {
-        let root = aliasCopies()
-        // An aliased buffer lives from its first value's producer to its last value's last read.
+        var aliases = BufferAliases(count: types.count)
+        aliasCopies(&aliases)
+        aliasConcats(&aliases)
+        // A shared buffer lives from the first producer of a value in it to the last read
+        // of one.
+        var start = producer
         var end = [Int](repeating: -1, count: types.count)
-        for id in types.indices { end[root[id]] = max(end[root[id]], producer[id], lastUse[id]) }
+        for id in types.indices {
+            let root = aliases.root(of: id).root
+            end[root] = max(end[root], producer[id], lastUse[id])
+            if producer[id] >= 0 { start[root] = start[root] < 0 ? producer[id] : min(start[root], producer[id]) }
+        }
         var arenaIDs: [Int] = []
         var buffer: [Int: Int] = [:]
-        for id in plan.homes.indices where root[id] == id {
+        for id in plan.homes.indices where aliases.root(of: id).root == id {
             guard case .arena = plan.homes[id] else { continue }
             buffer[id] = arenaIDs.count
             arenaIDs.append(id)
-            plan.buffers.append(BufferLifetime(size: types[id].byteCount, firstUse: producer[id], lastUse: end[id]))
+            plan.buffers.append(BufferLifetime(size: types[id].byteCount, firstUse: start[id], lastUse: end[id]))
         }
         plan.arenaPlan = planner.plan(plan.buffers)
         plan.valueBytes = types.map(\.byteCount)
         for id in plan.homes.indices {
-            guard case .arena = plan.homes[id], let k = buffer[root[id]] else { continue }
-            plan.homes[id] = .arena(offset: plan.arenaPlan.offsets[k])
+            let (root, inside) = aliases.root(of: id)
+            guard case .arena = plan.homes[id], let k = buffer[root] else { continue }
+            plan.homes[id] = .arena(offset: plan.arenaPlan.offsets[k] + inside)
         }
 
         var modelWeights = 0
@@ -269,5 +313,37 @@ struct ExecutionPlanBuilder {
             weightBytes: unpacked + packedWeightBytes, modelWeightBytes: modelWeights,
             ioBytes: io, scratchBytes: scratchBytes)
         return plan
+    }
+}
+
+/// Values that live inside another value's buffer: `parent[v]`'s bytes from `offset[v]`
+/// on (a value that owns its buffer is its own parent). Built by `aliasCopies` and
+/// `aliasConcats`, resolved once the arena offsets are known.
+struct BufferAliases {
+    private var parent: [Int]
+    private var offset: [Int]
+
+    init(count: Int) {
+        parent = Array(0..<count)
+        offset = Array(repeating: 0, count: count)
+    }
+
+    /// The value whose buffer holds `v`, and where in it `v` starts.
+    func root(of v: Int) -> (root: Int, offset: Int) {
+        var v = v, at = 0
+        while parent[v] != v {
+            at += offset[v]
+            v = parent[v]
+        }
+        return (v, at)
+    }
+
+    /// Puts the buffer of `v` (and of everything inside it) into `host`'s buffer at `at`.
+    mutating func place(_ v: Int, in host: Int, at: Int) {
+        let (hostRoot, hostOffset) = root(of: host)
+        let (vRoot, vOffset) = root(of: v)
+        precondition(vRoot != hostRoot, "a buffer cannot be placed inside itself")
+        parent[vRoot] = hostRoot
+        offset[vRoot] = hostOffset + at - vOffset
     }
 }

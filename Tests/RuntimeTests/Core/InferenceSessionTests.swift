@@ -1,3 +1,4 @@
+import Foundation
 import Model
 import Runtime
 import Testing
@@ -165,5 +166,75 @@ import Testing
         #expect(counts[3].activationBytesRead == 32 && counts[3].bytesWritten == 32, "the identity still copies")
         // The aliased buffer lives from relu1 to relu2, which reads it as b.
         #expect(session.arenaBuffers.contains(BufferLifetime(size: 32, firstUse: 0, lastUse: 2)))
+    }
+}
+
+/// Concats at batch 1 on the channel axis get their inputs produced in place.
+@Suite struct ConcatAliasingTests {
+    /// Two branches concatenated (a fire module), a Concat of that result and a branch
+    /// computed from it (DenseNet's growing concat), then a Concat that repeats an input.
+    static func graph() -> Graph {
+        func t(_ c: Int) -> TensorType { TensorType(dtype: .float32, shape: [1, c, 4, 4]) }
+        return Graph(
+            name: "concat-alias",
+            nodes: [
+                Node(name: "relu1", opType: "Relu", inputs: ["x"], outputs: ["a"]),
+                Node(name: "neg", opType: "Neg", inputs: ["x"], outputs: ["b"]),
+                Node(name: "cat1", opType: "Concat", inputs: ["a", "b"], outputs: ["ab"], attributes: ["axis": .int(1)]),
+                Node(name: "sig", opType: "Sigmoid", inputs: ["ab"], outputs: ["s"]),
+                Node(name: "cat2", opType: "Concat", inputs: ["ab", "s"], outputs: ["abs"], attributes: ["axis": .int(1)]),
+                Node(name: "relu2", opType: "Relu", inputs: ["abs"], outputs: ["r"]),
+                Node(name: "cat3", opType: "Concat", inputs: ["r", "r"], outputs: ["rr"], attributes: ["axis": .int(1)]),
+                Node(name: "relu3", opType: "Relu", inputs: ["rr"], outputs: ["y"]),
+            ],
+            initializers: [:],
+            inputs: [TestGraphs.info("x", .float32, [1, 2, 4, 4])], outputs: [TestGraphs.info("y", .float32, [1, 16, 4, 4])],
+            valueTypes: ["x": t(2), "a": t(2), "b": t(2), "ab": t(4), "s": t(4), "abs": t(8), "r": t(8), "rr": t(16), "y": t(16)],
+            opsets: ["": 17])
+    }
+
+    @Test func inputsAreProducedInTheirBlocksAndTheConcatMovesNothing() throws {
+        let session = try InferenceSession(graph: Self.graph(), registry: .standard)
+        let x: [Float] = (0..<32).map { Float($0) / 4 - 3.9 }
+        let ab = x.map { max($0, 0) } + x.map { -$0 }
+        let grown = ab + ab.map { 1 / (1 + Foundation.exp(-$0)) }
+        let r = grown.map { max($0, 0) }
+        let expected = r + r
+        for _ in 0..<2 {
+            let y = try #require(try session.run(["x": Tensor(floats: x, shape: [1, 2, 4, 4])])["y"]?.scalars(as: Float.self))
+            let close = y.count == expected.count && zip(y, expected).allSatisfy { Swift.abs($0 - $1) <= 1e-6 }
+            #expect(close)
+        }
+        let counts = session.nodeCounts
+        #expect(counts[2].bytesWritten == 0 && counts[2].activationBytesRead == 0, "cat1's inputs are in place")
+        #expect(counts[4].bytesWritten == 0 && counts[4].activationBytesRead == 0, "cat2's inputs are in place")
+        #expect(counts[6].bytesWritten == 1024 && counts[6].activationBytesRead == 512, "cat3 repeats r and copies")
+        // a, b, ab, s and abs share one 512-byte buffer, living from relu1 to relu2; r and rr have their own.
+        #expect(session.arenaBuffers.contains(BufferLifetime(size: 512, firstUse: 0, lastUse: 5)))
+        #expect(session.arenaBuffers.count == 3)
+        #expect(!session.arenaPlan.doAnyBuffersOverlap(session.arenaBuffers))
+    }
+
+    @Test func aBatchAboveOneCopies() throws {
+        let half = TensorType(dtype: .float32, shape: [2, 1, 4, 4]), full = TensorType(dtype: .float32, shape: [2, 2, 4, 4])
+        let graph = Graph(
+            name: "concat-batch2",
+            nodes: [
+                Node(name: "relu1", opType: "Relu", inputs: ["x"], outputs: ["a"]),
+                Node(name: "neg", opType: "Neg", inputs: ["x"], outputs: ["b"]),
+                Node(name: "cat", opType: "Concat", inputs: ["a", "b"], outputs: ["ab"], attributes: ["axis": .int(1)]),
+                Node(name: "relu2", opType: "Relu", inputs: ["ab"], outputs: ["y"]),
+            ],
+            initializers: [:],
+            inputs: [TestGraphs.info("x", .float32, [2, 1, 4, 4])], outputs: [TestGraphs.info("y", .float32, [2, 2, 4, 4])],
+            valueTypes: ["x": half, "a": half, "b": half, "ab": full, "y": full],
+            opsets: ["": 17])
+        let session = try InferenceSession(graph: graph, registry: .standard)
+        let x: [Float] = (0..<32).map { Float($0) - 16 }
+        let y = try session.run(["x": Tensor(floats: x, shape: [2, 1, 4, 4])])["y"]?.scalars(as: Float.self)
+        let n0 = Array(x[0..<16]), n1 = Array(x[16...])
+        let expected = n0.map { max($0, 0) } + n0.map { max(-$0, 0) } + n1.map { max($0, 0) } + n1.map { max(-$0, 0) }
+        #expect(y == expected)
+        #expect(session.nodeCounts[2].bytesWritten == 256, "batch 2 interleaves the inputs: copied")
     }
 }

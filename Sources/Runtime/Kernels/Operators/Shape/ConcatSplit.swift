@@ -2,7 +2,7 @@ import Model
 
 /// Concat: viewed as [outer, axis·inner] per input, each input contributes one
 /// contiguous block of bytes to every outer row of the output, so the whole
-/// operator is `outer × inputs` memcpy calls.
+/// operator is `outer × inputs` memcpy calls, none for inputs already in place.
 struct ConcatKernel: Kernel {
     let outer: Int
     /// Bytes each input contributes per outer row (0 for empty inputs).
@@ -16,7 +16,9 @@ struct ConcatKernel: Kernel {
             for o in range {
                 var at = o * rowBytes
                 for (i, b) in blocks.enumerated() where b > 0 {
-                    (dst + at).copyMemory(from: ins[i]! + o * b, byteCount: b)
+                    // An input the planner put in its block already (`aliasConcats`) stays.
+                    let src = ins[i]! + o * b
+                    if UnsafeRawPointer(dst + at) != src { (dst + at).copyMemory(from: src, byteCount: b) }
                     at += b
                 }
             }
