@@ -330,4 +330,17 @@ static inline void ck_deinterleave_f32(const float *src, long n, float *even, fl
     if (i < n) even[i / 2] = src[i];
 }
 
+
+// ---------------------------------------------------------------------------
+// Software prefetch (pools, depthwise convs). Swift has no
+// prefetch intrinsic.
+// ---------------------------------------------------------------------------
+
+/// Asks for every 64-byte line of [p, p + bytes) in all cache levels, for reading. A
+/// prefetch never faults, so the range may run past the end of a buffer.
+static inline void ck_prefetch_range(const void *p, long bytes) {
+    const char *c = (const char *)p;
+    for (long i = 0; i < bytes; i += 64) __builtin_prefetch(c + i, 0, 3);
+}
+
 #endif

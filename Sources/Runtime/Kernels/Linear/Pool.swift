@@ -456,6 +456,9 @@ extension PoolKernel {
             let src = UnsafeRawPointer(x + (oh * s.strideH - s.padTop + rows.first * s.dilationH) * s.width)
             let dst = UnsafeMutableRawPointer(row + s.padLeft)
             let n = rows.end - rows.first
+            // The window two output rows on (the next plane's first rows at a plane's end):
+            // a pool runs far faster than DRAM or L3 deliver the rows it just reached.
+            ck_prefetch_range(src + 2 * s.strideH * s.width * 4, n * rowBytes)
             @inline(__always) func reduced(_ i: Int) -> V {
                 if n == 3 {
                     // Nearly every pool's window: no loop bookkeeping between the loads.
