@@ -331,6 +331,45 @@ static inline void ck_deinterleave_f32(const float *src, long n, float *even, fl
 }
 
 
+/// The rows of a 3-row pool window reduced column by column, max (is_max) or sum, then
+/// split by parity as `ck_deinterleave_f32` splits the padded row: column i < width lands
+/// at padded column j = p + i, in even[j / 2] when j is even, else in odd[j / 2]. One pass
+/// instead of a reduced row stored, reloaded and split (SqueezeNet's and ShuffleNet's
+/// stride-2 pools). Pad entries of even and odd are not written. The max keeps the
+/// running value when either is NaN, as Pool.swift's scalar combine does.
+static inline void ck_reduce3_deinterleave(const float *src, long rs, long width, long p, int is_max,
+                                           float *even, float *odd) {
+    float *e0 = ((p & 1) ? odd : even) + (p >> 1);       // even i
+    float *o0 = ((p & 1) ? even : odd) + ((p + 1) >> 1); // odd i
+    long i = 0;
+#if CK_HAVE_AVX2
+#define CK_RED3(at) (is_max \
+    ? _mm256_max_ps(_mm256_loadu_ps(src + 2 * rs + (at)), _mm256_max_ps(_mm256_loadu_ps(src + rs + (at)), _mm256_loadu_ps(src + (at)))) \
+    : _mm256_add_ps(_mm256_add_ps(_mm256_loadu_ps(src + (at)), _mm256_loadu_ps(src + rs + (at))), _mm256_loadu_ps(src + 2 * rs + (at))))
+#define CK_SPLIT_STORE(at) do { \
+        const __m256 a = CK_RED3(at), b = CK_RED3((at) + 8); \
+        const __m256 e = _mm256_shuffle_ps(a, b, 0x88), o = _mm256_shuffle_ps(a, b, 0xDD); \
+        _mm256_storeu_ps(e0 + (at) / 2, _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(e), 0xD8))); \
+        _mm256_storeu_ps(o0 + (at) / 2, _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(o), 0xD8))); \
+    } while (0)
+    for (; i + 16 <= width; i += 16) CK_SPLIT_STORE(i);
+    if (i < width && width >= 16) {
+        // The rest as one block overlapping the last, from an even column so evens stay evens.
+        const long j = (width - 16) & ~1L;
+        CK_SPLIT_STORE(j);
+        i = j + 16;
+    }
+#undef CK_SPLIT_STORE
+#undef CK_RED3
+#endif
+    for (; i < width; i++) {
+        const float a = src[i], b = src[rs + i], c = src[2 * rs + i];
+        float v;
+        if (is_max) { v = a < b ? b : a; v = v < c ? c : v; } else { v = (a + b) + c; }
+        if (i & 1) o0[i / 2] = v; else e0[i / 2] = v;
+    }
+}
+
 // ---------------------------------------------------------------------------
 // Software prefetch (pools, depthwise convs). Swift has no
 // prefetch intrinsic.

@@ -21,6 +21,9 @@ struct LinearPoolNormTests {
         // lane), and DenseNet's 2×2 stride-2 one.
         ([1, 3, 14, 14], [3, 3], [2, 2], [1, 1, 1, 1], [1, 1], false),
         ([1, 2, 12, 12], [2, 2], [2, 2], [0, 0, 0, 0], [1, 1], false),
+        // Stride-2 rows reduced and split in one pass: an even left pad of 2 and an odd
+        // width, whose last 16 columns overlap the block before from an even column.
+        ([1, 2, 7, 33], [3, 3], [2, 2], [0, 2, 0, 1], [1, 1], false),
     ]
 
     @Test("MaxPool, AveragePool and LpPool match the reference", arguments: [1, 3])

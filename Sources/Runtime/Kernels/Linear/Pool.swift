@@ -426,6 +426,8 @@ extension PoolKernel {
         let s = shape
         let l = Self.paddedRowFloats(s)
         buffer.update(repeating: kind == .max ? -.infinity : 0, count: l)
+        // The halves' pad entries, which `ck_reduce3_deinterleave` leaves as they are.
+        if s.strideW == 2 { ck_deinterleave_f32(buffer, l, buffer + l, buffer + l + (l + 1) / 2 + 8) }
         let counts = buffer + 2 * l + 32
         for ow in 0..<s.outW {
             let c = countIncludePad
@@ -474,27 +476,33 @@ extension PoolKernel {
                 }
                 return v
             }
-            var i = 0
-            while i + 8 <= s.width {
-                dst.storeBytes(of: reduced(i), toByteOffset: i * 4, as: V.self)
-                i += 8
-            }
-            if i < s.width && s.width >= 8 {
-                // The last columns as one vector overlapping the previous one.
-                dst.storeBytes(of: reduced(s.width - 8), toByteOffset: (s.width - 8) * 4, as: V.self)
-                i = s.width
-            }
-            while i < s.width {
-                var v = src.load(fromByteOffset: i * 4, as: Float.self)
-                var offset = i * 4 + rowBytes
-                for _ in 1..<n {
-                    v = R.combine(v, src.load(fromByteOffset: offset, as: Float.self))
-                    offset += rowBytes
+            if n == 3 && s.strideW == 2 {
+                // Reduced and split in one pass, straight into the halves.
+                ck_reduce3_deinterleave(src.assumingMemoryBound(to: Float.self), rowBytes / 4, s.width, s.padLeft,
+                                        kind == .max ? 1 : 0, even, odd)
+            } else {
+                var i = 0
+                while i + 8 <= s.width {
+                    dst.storeBytes(of: reduced(i), toByteOffset: i * 4, as: V.self)
+                    i += 8
                 }
-                dst.storeBytes(of: v, toByteOffset: i * 4, as: Float.self)
-                i += 1
+                if i < s.width && s.width >= 8 {
+                    // The last columns as one vector overlapping the previous one.
+                    dst.storeBytes(of: reduced(s.width - 8), toByteOffset: (s.width - 8) * 4, as: V.self)
+                    i = s.width
+                }
+                while i < s.width {
+                    var v = src.load(fromByteOffset: i * 4, as: Float.self)
+                    var offset = i * 4 + rowBytes
+                    for _ in 1..<n {
+                        v = R.combine(v, src.load(fromByteOffset: offset, as: Float.self))
+                        offset += rowBytes
+                    }
+                    dst.storeBytes(of: v, toByteOffset: i * 4, as: Float.self)
+                    i += 1
+                }
+                if s.strideW == 2 { ck_deinterleave_f32(row, l, even, odd) }
             }
-            if s.strideW == 2 { ck_deinterleave_f32(row, l, even, odd) }
             var rowCount = Float(n)
             if countIncludePad {
                 let pr = Self.taps(oh, stride: s.strideH, pad: s.padTop, k: s.kernelH, d: s.dilationH, lo: -s.padTop, hi: s.height + s.padBottom)
