@@ -371,8 +371,7 @@ static inline void ck_reduce3_deinterleave(const float *src, long rs, long width
 }
 
 // ---------------------------------------------------------------------------
-// Software prefetch (pools, depthwise convs). Swift has no
-// prefetch intrinsic.
+// Software prefetch (pools, depthwise convs). Swift has no prefetch intrinsic.
 // ---------------------------------------------------------------------------
 
 /// Asks for every 64-byte line of [p, p + bytes) in all cache levels, for reading. A

@@ -233,6 +233,9 @@ struct ExecutionPlanBuilder {
         }
     }
 
+    /// A cache line: what the planner aligns every buffer to, and so every block.
+    static let blockAlignment = 64
+
     /// Concats whose inputs are contiguous blocks of the output (every dimension before
     /// the axis is 1, as at batch 1 on the channel axis): each input is produced straight
     /// into its block of the output's buffer, and the Concat moves nothing. SqueezeNet's
@@ -241,9 +244,6 @@ struct ExecutionPlanBuilder {
     /// All or none of a Concat's inputs are placed: each must be an intermediate that
     /// owns a whole buffer (its root, or a dying Reshape of one), appear once, and
     /// start at a 64-byte multiple, the arena's alignment.
-    /// A cache line: what the planner aligns every buffer to, and so every block.
-    static let blockAlignment = 64
-
     private mutating func aliasConcats(_ aliases: inout BufferAliases) {
         for (index, step) in plan.steps.enumerated() {
             guard let concat = step.kernel as? ConcatKernel, concat.outer == 1, step.outputIDs.count == 1,
