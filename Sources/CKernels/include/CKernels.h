@@ -381,4 +381,15 @@ static inline void ck_prefetch_range(const void *p, long bytes) {
     for (long i = 0; i < bytes; i += 64) __builtin_prefetch(c + i, 0, 3);
 }
 
+/// Asks for the lines holding bytes [0, bytes) (at most 64) of `rows` rows `stride`
+/// bytes apart: a few floats of each of many rows or channel planes, too many streams
+/// for the hardware prefetcher to follow.
+static inline void ck_prefetch_strip(const void *p, long stride, int rows, int bytes) {
+    const char *c = (const char *)p;
+    for (int r = 0; r < rows; r++, c += stride) {
+        __builtin_prefetch(c, 0, 3);
+        if ((((unsigned long)c & 63) + (unsigned long)bytes) > 64) __builtin_prefetch(c + bytes - 1, 0, 3);
+    }
+}
+
 #endif

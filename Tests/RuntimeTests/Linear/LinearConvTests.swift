@@ -125,6 +125,13 @@ struct LinearConvTests {
         // direct, pointwise GEMM, im2col GEMM (runtime weights), depthwise, sparse
         (LinearConvCase(batch: 2, channels: 8, outChannels: 20, height: 7, width: 9, kernel: (3, 3), pads: [1, 1, 1, 1]), 1.0),
         (LinearConvCase(channels: 8, outChannels: 12, height: 7, width: 11, kernel: (1, 1)), 1.0),
+        // Pointwise with enough row panels for the residual prefetch, in strip order: a
+        // 1-column last strip (7×7), and two depth blocks with a 4-column one (14×14).
+        (LinearConvCase(channels: 8, outChannels: 40, height: 7, width: 7, kernel: (1, 1)), 1.0),
+        (LinearConvCase(channels: 300, outChannels: 20, height: 14, width: 14, kernel: (1, 1)), 1.0),
+        // Packed weights past the strip order's 256 KB: the blocked loop, its residual
+        // added in the first of two depth blocks only.
+        (LinearConvCase(channels: 300, outChannels: 300, height: 7, width: 7, kernel: (1, 1)), 1.0),
         (LinearConvCase(channels: 6, outChannels: 9, height: 8, width: 10, kernel: (3, 3), pads: [1, 1, 1, 1], group: 3, constantWeights: false), 1.0),
         (LinearConvCase(channels: 6, outChannels: 6, height: 10, width: 19, kernel: (3, 3), pads: [1, 1, 1, 1], group: 6), 1.0),
         (LinearConvCase(channels: 16, outChannels: 16, height: 6, width: 7, kernel: (3, 3), pads: [1, 1, 1, 1]), 0.2),

@@ -8,6 +8,8 @@ import Testing
 struct LinearGEMMTests {
     static let shapes: [(m: Int, n: Int, k: Int)] = [
         (1, 1, 1), (6, 16, 8), (7, 17, 5), (13, 33, 300), (37, 5, 64), (64, 100, 513), (150, 40, 31), (2, 2100, 3),
+        // Last strips of 2 and 3 columns (the 4-wide tile), 1 (the 6×1 one) across depth blocks.
+        (9, 18, 40), (20, 35, 260), (11, 49, 300),
     ]
 
     @Test("Gemm matches the reference", arguments: [1, 3])

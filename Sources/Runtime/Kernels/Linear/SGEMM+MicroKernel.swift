@@ -148,6 +148,64 @@ extension SGEMM {
         if mr > 5 { storePartialRow(c5, zero, c + 5 * ldc, nr: nr, addend: addend.map { $0 + 5 * ldc }, bias: bias?[5], relu: relu) }
     }
 
+    /// A last strip of 2–4 columns (N = 196 leaves four): six 4-wide accumulators. On
+    /// cores with 128-bit FMA pipes (Zen 1) a 4-wide FMA is half the work of an 8-wide one,
+    /// so this tile costs half the 6×8 one.
+    @inline(never)
+    static func microKernel6x4(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
+                               c: UnsafeMutablePointer<Float>, ldc: Int, mr: Int, nr: Int,
+                               alpha: Float, addend: UnsafePointer<Float>?, bias: UnsafePointer<Float>?, relu: Bool) {
+        typealias V = SIMD4<Float>
+        var c0 = V(), c1 = V(), c2 = V(), c3 = V(), c4 = V(), c5 = V()
+        var ap = a
+        var bp = UnsafeRawPointer(b)
+        for _ in 0..<kc {
+            let b0 = bp.loadUnaligned(as: V.self)
+            c0 = c0.addingProduct(V(repeating: ap[0]), b0)
+            c1 = c1.addingProduct(V(repeating: ap[1]), b0)
+            c2 = c2.addingProduct(V(repeating: ap[2]), b0)
+            c3 = c3.addingProduct(V(repeating: ap[3]), b0)
+            c4 = c4.addingProduct(V(repeating: ap[4]), b0)
+            c5 = c5.addingProduct(V(repeating: ap[5]), b0)
+            ap += 6
+            bp += 64
+        }
+        @inline(__always) func store(_ i: Int, _ v: V) {
+            storePartialRow(SIMD8(lowHalf: v * alpha, highHalf: V()), SIMD8(), c + i * ldc, nr: nr,
+                            addend: addend.map { $0 + i * ldc }, bias: bias?[i], relu: relu)
+        }
+        store(0, c0)
+        if mr > 1 { store(1, c1) }
+        if mr > 2 { store(2, c2) }
+        if mr > 3 { store(3, c3) }
+        if mr > 4 { store(4, c4) }
+        if mr > 5 { store(5, c5) }
+    }
+
+    /// A last strip of one column (N = 49 leaves one, as do 55² planes): a matrix-vector
+    /// product, the panel's six rows of A against one broadcast B value per depth step,
+    /// where the 6×8 tile would spend eight lanes on it.
+    @inline(never)
+    static func microKernel6x1(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
+                               c: UnsafeMutablePointer<Float>, ldc: Int, mr: Int,
+                               alpha: Float, addend: UnsafePointer<Float>?, bias: UnsafePointer<Float>?, relu: Bool) {
+        var lo = SIMD4<Float>(), hi = SIMD2<Float>()
+        var ap = UnsafeRawPointer(a)
+        var bp = b
+        for _ in 0..<kc {
+            let x = bp[0]
+            lo = lo.addingProduct(ap.loadUnaligned(as: SIMD4<Float>.self), SIMD4(repeating: x))
+            hi = hi.addingProduct(ap.loadUnaligned(fromByteOffset: 16, as: SIMD2<Float>.self), SIMD2(repeating: x))
+            ap += 24
+            bp += 16
+        }
+        for i in 0..<mr {
+            var v = (i < 4 ? lo[i] : hi[i - 4]) * alpha + (bias?[i] ?? 0)
+            if let addend { v += addend[i * ldc] }
+            c[i * ldc] = relu && v < 0 ? 0 : v
+        }
+    }
+
     @inline(__always)
     static func storeRow(_ v0: SIMD8<Float>, _ v1: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>, addend: UnsafePointer<Float>?,
                          bias: Float?, relu: Bool) {
