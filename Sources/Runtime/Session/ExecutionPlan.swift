@@ -233,6 +233,29 @@ struct ExecutionPlanBuilder {
         }
     }
 
+    /// Convs with a fused residual Add whose residual is an intermediate read last by that
+    /// conv (ResNet's shortcut into the last conv of each block): the output takes over the
+    /// residual's buffer. Each output line is then one miss, read as the residual and
+    /// written back, instead of a residual line and an output line; onnxruntime's NCHWc
+    /// convs accumulate into their Sum input the same way. The kernel must read every
+    /// residual element in the tile that then stores it (`ConvKernel.storesOverResidual`),
+    /// and the residual's buffer must hold none of the conv's other inputs, nor a value read
+    /// later (a Concat's output holding the residual as a block). The output must own
+    /// its buffer (not be a Concat's block itself).
+    private mutating func aliasResiduals(_ aliases: inout BufferAliases) {
+        for (index, step) in plan.steps.enumerated() {
+            guard let conv = step.kernel as? ConvKernel, conv.storesOverResidual, step.inputIDs.count == 4,
+                  step.outputIDs.count == 1 else { continue }
+            let r = step.inputIDs[3], y = step.outputIDs[0]
+            guard r >= 0, case .arena = plan.homes[r], case .arena = plan.homes[y], lastUse[r] == index,
+                  types[r].byteCount == types[y].byteCount, aliases.root(of: y).root == y else { continue }
+            let root = aliases.root(of: r).root
+            guard step.inputIDs[..<3].allSatisfy({ $0 < 0 || aliases.root(of: $0).root != root }),
+                  types.indices.allSatisfy({ aliases.root(of: $0).root != root || lastUse[$0] <= index }) else { continue }
+            aliases.place(y, in: r, at: 0)
+        }
+    }
+
     /// A cache line: what the planner aligns every buffer to, and so every block.
     static let blockAlignment = 64
 
@@ -278,6 +301,9 @@ struct ExecutionPlanBuilder {
         var aliases = BufferAliases(count: types.count)
         aliasCopies(&aliases)
         aliasConcats(&aliases)
+        // After the Concats: a residual placed in a Concat's block must not be overwritten
+        // while the Concat's output is still read, which the last-use test below sees.
+        aliasResiduals(&aliases)
         // A shared buffer lives from the first producer of a value in it to the last read
         // of one.
         var start = producer
@@ -317,8 +343,8 @@ struct ExecutionPlanBuilder {
 }
 
 /// Values that live inside another value's buffer: `parent[v]`'s bytes from `offset[v]`
-/// on (a value that owns its buffer is its own parent). Built by `aliasCopies` and
-/// `aliasConcats`, resolved once the arena offsets are known.
+/// on (a value that owns its buffer is its own parent). Built by `aliasCopies`,
+/// `aliasResiduals` and `aliasConcats`, resolved once the arena offsets are known.
 struct BufferAliases {
     private var parent: [Int]
     private var offset: [Int]

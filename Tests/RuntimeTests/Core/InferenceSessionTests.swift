@@ -238,3 +238,68 @@ import Testing
         #expect(session.nodeCounts[2].bytesWritten == 256, "batch 2 interleaves the inputs: copied")
     }
 }
+
+/// Convs with a fused residual that dies at them store their output over it.
+@Suite struct ResidualAliasingTests {
+    /// p and q are 1×1 convs of x; c2 adds p (dying: aliased, GEMM path); c3 is a 3×3
+    /// conv whose residual is its own input (not aliased); c4 is depthwise and adds s
+    /// (dying, but the depthwise path adds after storing: not aliased); c5 is a 3×3 conv
+    /// that adds t (dying: aliased, direct path). `keepAlive` makes p and t graph outputs
+    /// too, so that nothing is aliased and the same kernels give the reference.
+    static func graph(keepAlive: Bool) -> Graph {
+        func t(_ c: Int) -> TensorType { TensorType(dtype: .float32, shape: [1, c, 6, 6]) }
+        func weights(_ shape: [Int], _ seed: Int) -> Tensor {
+            let n = shape.reduce(1, *)
+            return Tensor(floats: (0..<n).map { Float(($0 * 37 + seed * 11) % 23) / 23 - 0.5 }, shape: shape)
+        }
+        let residual = ResidualAddFusion.attribute, relu = ReluFusion.attribute
+        let pad: [String: Attribute] = ["pads": .ints([1, 1, 1, 1])]
+        var outputs = [TestGraphs.info("y", .float32, [1, 8, 6, 6])]
+        if keepAlive { outputs += [TestGraphs.info("p", .float32, [1, 8, 6, 6]), TestGraphs.info("t", .float32, [1, 8, 6, 6])] }
+        var initializers: [String: Tensor] = [:]
+        for (i, shape) in [[8, 4, 1, 1], [8, 4, 1, 1], [8, 8, 1, 1], [8, 8, 3, 3], [8, 1, 3, 3], [8, 8, 3, 3]].enumerated() {
+            initializers["w\(i)"] = weights(shape, i)
+            initializers["b\(i)"] = weights([8], i + 7)
+        }
+        var types: [String: TensorType] = ["x": t(4)]
+        for v in ["p", "q", "s", "t", "u", "v", "y"] { types[v] = t(8) }
+        for (name, tensor) in initializers { types[name] = TensorType(dtype: .float32, shape: tensor.shape) }
+        return Graph(
+            name: "residual-alias",
+            nodes: [
+                Node(name: "c0", opType: "Conv", inputs: ["x", "w0", "b0"], outputs: ["p"]),
+                Node(name: "c1", opType: "Conv", inputs: ["x", "w1", "b1"], outputs: ["q"]),
+                Node(name: "c2", opType: "Conv", inputs: ["q", "w2", "b2", "p"], outputs: ["s"], attributes: [residual: .int(1), relu: .int(1)]),
+                Node(name: "c3", opType: "Conv", inputs: ["s", "w3", "b3", "s"], outputs: ["t"], attributes: pad.merging([residual: .int(1)]) { a, _ in a }),
+                Node(name: "c4", opType: "Conv", inputs: ["t", "w4", "b4", "s"], outputs: ["u"],
+                     attributes: pad.merging(["group": .int(8), residual: .int(1)]) { a, _ in a }),
+                Node(name: "c5", opType: "Conv", inputs: ["u", "w5", "b5", "t"], outputs: ["v"], attributes: pad.merging([residual: .int(1)]) { a, _ in a }),
+                Node(name: "relu", opType: "Relu", inputs: ["v"], outputs: ["y"]),
+            ],
+            initializers: initializers,
+            inputs: [TestGraphs.info("x", .float32, [1, 4, 6, 6])], outputs: outputs,
+            valueTypes: types, opsets: ["": 17])
+    }
+
+    @Test func theOutputTakesOverADyingResidualOnTheGEMMAndDirectPathsOnly() throws {
+        let aliased = try InferenceSession(graph: Self.graph(keepAlive: false), registry: .standard)
+        let plain = try InferenceSession(graph: Self.graph(keepAlive: true), registry: .standard)
+        let x = Tensor(floats: (0..<144).map { Float($0 % 13) / 6 - 1 }, shape: [1, 4, 6, 6])
+        let expected = try #require(try plain.run(["x": x])["y"]?.scalars(as: Float.self))
+        #expect(expected.contains { $0 > 0 } && expected.contains { $0 == 0 }, "the residuals and the Relu shape the output")
+        for _ in 0..<2 {
+            let y = try #require(try aliased.run(["x": x])["y"]?.scalars(as: Float.self))
+            #expect(y == expected, "the same kernels in the same order give the same bits")
+        }
+        // p and s share one buffer (c0 → c4, s's last read), t and v another (c3 → relu);
+        // q and u have their own.
+        let buffers = aliased.arenaBuffers
+        #expect(buffers.count == 4)
+        #expect(buffers.contains(BufferLifetime(size: 1152, firstUse: 0, lastUse: 4)))
+        #expect(buffers.contains(BufferLifetime(size: 1152, firstUse: 3, lastUse: 6)))
+        #expect(!aliased.arenaPlan.doAnyBuffersOverlap(buffers))
+        // The counts do not change: the residual is still read and the output written.
+        #expect(aliased.nodeCounts.map(\.activationBytesRead) == plain.nodeCounts.map(\.activationBytesRead))
+        #expect(aliased.nodeCounts.map(\.bytesWritten) == plain.nodeCounts.map(\.bytesWritten))
+    }
+}

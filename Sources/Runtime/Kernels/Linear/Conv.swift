@@ -47,6 +47,11 @@ struct ConvKernel: Kernel {
     var residual = false
     var slots: Int
 
+    /// Whether the output may share the fused residual's buffer (`aliasResiduals`): the
+    /// GEMM and direct paths read each residual element in the tile that then stores its
+    /// output; the depthwise and sparse ones add the residual in a pass after storing.
+    var storesOverResidual: Bool { residual && path != .depthwise && sparseW == nil }
+
     var inG: Int { shape.inChannels / shape.group }
     var outG: Int { shape.outChannels / shape.group }
     var depth: Int { inG * shape.taps }
