@@ -16,14 +16,42 @@ extension SGEMM {
             microKernel4x16(kc: kc, a: a, b: b, c: c, ldc: ldc, mr: mr, nr: nr, alpha: alpha, addend: addend, bias: bias, relu: relu)
             return
         }
+        microKernel6x16Body(kc: kc, a: a, b: b, bRowBytes: 64, packInto: nil, c: c, ldc: ldc, mr: mr, nr: nr,
+                            alpha: alpha, addend: addend, bias: bias, relu: relu)
+    }
+
+    /// The 6×16 tile of a strip's first row panel (six full rows, 16 columns), reading B
+    /// straight from its row-major source (`bRowStride` floats between rows) and writing
+    /// the packed kc×16 panel into `packInto` for the strip's other row panels. Why:
+    /// packing first was a pass of its own over one line of each of K input planes, whose
+    /// misses then stalled a loop with nothing else to do; here the loads overlap the
+    /// FMAs.
+    @inline(never)
+    static func microKernel6x16Packing(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, bRowStride: Int,
+                                       packInto: UnsafeMutablePointer<Float>, c: UnsafeMutablePointer<Float>, ldc: Int,
+                                       alpha: Float, addend: UnsafePointer<Float>?, bias: UnsafePointer<Float>?, relu: Bool) {
+        microKernel6x16Body(kc: kc, a: a, b: b, bRowBytes: bRowStride * 4, packInto: UnsafeMutableRawPointer(packInto), c: c,
+                            ldc: ldc, mr: 6, nr: 16, alpha: alpha, addend: addend, bias: bias, relu: relu)
+    }
+
+    @inline(__always)
+    static func microKernel6x16Body(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, bRowBytes: Int,
+                                    packInto: UnsafeMutableRawPointer?, c: UnsafeMutablePointer<Float>, ldc: Int, mr: Int, nr: Int,
+                                    alpha: Float, addend: UnsafePointer<Float>?, bias: UnsafePointer<Float>?, relu: Bool) {
         typealias V = SIMD8<Float>
         var c00 = V(), c01 = V(), c10 = V(), c11 = V(), c20 = V(), c21 = V()
         var c30 = V(), c31 = V(), c40 = V(), c41 = V(), c50 = V(), c51 = V()
         var ap = a
         var bp = UnsafeRawPointer(b)
+        var out = packInto
         for _ in 0..<kc {
             let b0 = bp.loadUnaligned(as: V.self)
             let b1 = bp.loadUnaligned(fromByteOffset: 32, as: V.self)
+            if let o = out {
+                o.storeBytes(of: b0, as: V.self)
+                o.storeBytes(of: b1, toByteOffset: 32, as: V.self)
+                out = o + 64
+            }
             var x = V(repeating: ap[0])
             c00 = c00.addingProduct(x, b0); c01 = c01.addingProduct(x, b1)
             x = V(repeating: ap[1])
@@ -37,7 +65,7 @@ extension SGEMM {
             x = V(repeating: ap[5])
             c50 = c50.addingProduct(x, b0); c51 = c51.addingProduct(x, b1)
             ap += 6
-            bp += 64
+            bp += bRowBytes
         }
         if alpha != 1 {
             let s = V(repeating: alpha)

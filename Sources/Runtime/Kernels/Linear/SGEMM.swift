@@ -218,10 +218,22 @@ extension SGEMM {
             var pc = 0
             while pc < k {
                 let kcb = min(kc, k - pc)
-                let bPanel = bBlock(b, k0: pc, kc: kcb, j0: jc, nc: width, n: n, buffer: scratch)
                 let stage = StoreStage(epilogue, c: c, pc: pc, kcb: kcb, k: k)
                 let aBlock = a + pc * mPad
                 var row = rows.lowerBound
+                let bPanel: UnsafePointer<Float>
+                if case let .strided(base, rs, 1) = b, width == nr, rows.count >= mr {
+                    // The first row panel packs the strip as it reads it.
+                    let at = row * ldc + jc
+                    prefetchResidual(stage, ldc: ldc, row: row, rows: rows, col: jc, width: width)
+                    microKernel6x16Packing(kc: kcb, a: aBlock + row * kcb, b: base + pc * rs + jc, bRowStride: rs, packInto: scratch,
+                                           c: c + at, ldc: ldc, alpha: epilogue.alpha, addend: stage.addend.map { $0 + at },
+                                           bias: stage.bias.map { $0 + row }, relu: stage.relu)
+                    row += mr
+                    bPanel = UnsafePointer(scratch)
+                } else {
+                    bPanel = bBlock(b, k0: pc, kc: kcb, j0: jc, nc: width, n: n, buffer: scratch)
+                }
                 while row < rows.upperBound {
                     prefetchResidual(stage, ldc: ldc, row: row, rows: rows, col: jc, width: width)
                     tile(kc: kcb, a: aBlock + row * kcb, b: bPanel, c: c, ldc: ldc, row: row, col: jc,
