@@ -23,6 +23,23 @@ import Testing
         #expect(conv.attributes[ResidualAddFusion.attribute] != nil && conv.attributes[ReluFusion.attribute] != nil)
     }
 
+    @Test func anFP16SumAndReluFuseAsTheFP32OnesDo() throws {
+        let half = [Float16](repeating: 0.5, count: 2 * 2 * 9).map(\.bitPattern)
+        let type = TensorType(dtype: .float16, shape: [1, 2, 4, 4])
+        var g = Graph(name: "t", nodes: [
+            Node(name: "conv", opType: "Conv", inputs: ["x", "w"], outputs: ["c"], attributes: Self.pads),
+            Node(name: "sum", opType: "Sum", inputs: ["c", "x"], outputs: ["s"]),
+            Node(name: "relu", opType: "Relu", inputs: ["s"], outputs: ["y"]),
+        ], initializers: ["w": Tensor(dtype: .float16, shape: [2, 2, 3, 3], values: half)],
+        inputs: [ValueInfo(name: "x", declaredShape: [1, 2, 4, 4].map { .fixed($0) }, type: type)],
+        outputs: [ValueInfo(name: "y", declaredShape: [], type: TensorType(dtype: .float16, shape: []))], opsets: ["": 17])
+        try GraphPasses.optimize(&g, evaluator: nil)
+        #expect(g.nodes.map(\.opType) == ["Conv"])
+        #expect(g.nodes.first?.inputs == ["x", "w", "", "x"])
+        #expect(g.valueTypes["y"]?.dtype == .float16)
+        #expect(g.nodes.first?.attributes[ResidualAddFusion.attribute] != nil && g.nodes.first?.attributes[ReluFusion.attribute] != nil)
+    }
+
     @Test func theLaterOfTwoConvsTakesTheAddSoItsOtherOperandIsReady() throws {
         var g = graph([
             Node(name: "first", opType: "Conv", inputs: ["x", "w"], outputs: ["a"], attributes: Self.pads),
