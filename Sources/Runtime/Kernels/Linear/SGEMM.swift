@@ -207,7 +207,8 @@ extension SGEMM {
     /// and its packed copy never leaves L1. With cold caches (`scripts/bench-linear.sh
     /// resnet --cold`), alternating with `block` run by run in one process: 2–6 % faster
     /// on ResNet's 56² 64→256 conv, 7–13 % on its 256→64 one, even on its 28² 512→128
-    /// one (A of 256 KB).
+    /// one (A of 256 KB). A full strip of a row-major B is packed by the tile of its first
+    /// row panel (`microKernel6x16Packing`), not in a pass of its own.
     static func blockByStrip(rows: Range<Int>, cols: Range<Int>, m: Int, n: Int, k: Int,
                              a: UnsafePointer<Float>, b: SGEMMOperandB, c: UnsafeMutablePointer<Float>, ldc: Int,
                              epilogue: SGEMMEpilogue, scratch: UnsafeMutablePointer<Float>) {
