@@ -130,8 +130,9 @@ extension SGEMM {
         var addsResidual: Bool
 
         init(_ e: SGEMMEpilogue, c: UnsafeMutablePointer<Float>, pc: Int, kcb: Int, k: Int) {
-            addsResidual = !(e.accumulate || pc > 0) && e.residual != nil
-            addend = e.accumulate || pc > 0 ? UnsafePointer(c) : e.residual
+            let addsC = e.accumulate || pc > 0
+            addsResidual = !addsC && e.residual != nil
+            addend = addsC ? UnsafePointer(c) : e.residual
             bias = pc == 0 ? e.rowBias : nil
             relu = e.relu && pc + kcb >= k
         }
