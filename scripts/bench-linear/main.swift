@@ -117,6 +117,21 @@ if want("resnet") {
     conv("Conv 14x14 1024->256 1x1", c: 1024, m: 256, hw: 14, k: 1, s: 1)
     conv("Conv 7x7 2048->512 1x1", c: 2048, m: 512, hw: 7, k: 1, s: 1)
 }
+if want("squeezenet") {
+    // SqueezeNet 1.1's conv shapes: the unpadded stride-2 first conv, a fire module's
+    // squeeze and expand pair at 55², and the 13² classifier conv (a plain GEMM, 169 columns).
+    func conv(_ name: String, c: Int, m: Int, hw: Int, k: Int, s: Int, pad: Int) {
+        let o = (hw + 2 * pad - k) / s + 1
+        bench(name, op: "Conv", attrs: ["pads": .ints([pad, pad, pad, pad]), "strides": .ints([s, s])],
+              inputs: [randomTensor([1, c, hw, hw]), randomTensor([m, c, k, k]), randomTensor([m])], constant: [false, true, true],
+              out: [1, m, o, o], flops: 2 * Double(m * o * o * c * k * k))
+    }
+    conv("Conv 224 3->64 3x3 s2", c: 3, m: 64, hw: 224, k: 3, s: 2, pad: 0)
+    conv("Conv 55x55 64->16 1x1", c: 64, m: 16, hw: 55, k: 1, s: 1, pad: 0)
+    conv("Conv 55x55 16->64 1x1", c: 16, m: 64, hw: 55, k: 1, s: 1, pad: 0)
+    conv("Conv 55x55 16->64 3x3", c: 16, m: 64, hw: 55, k: 3, s: 1, pad: 1)
+    conv("Conv 13x13 512->1000 1x1", c: 512, m: 1000, hw: 13, k: 1, s: 1, pad: 0)
+}
 if want("depthwise") {
     // ShuffleNet's depthwise convs (3×3, pad 1): 7- to 28-wide planes, stride 1 and 2.
     func dw(_ name: String, c: Int, hw: Int, s: Int) {

@@ -69,6 +69,10 @@ struct LinearConvTests {
         // over 8×7 (a full panel on the 2-pixel tile, then the 6×8 one).
         LinearConvCase(channels: 16, outChannels: 32, height: 7, width: 7, kernel: (3, 3), pads: [1, 1, 1, 1]),
         LinearConvCase(batch: 2, channels: 8, outChannels: 20, height: 8, width: 7, kernel: (3, 3), pads: [1, 1, 1, 1]),
+        // The unrolled 3×3 tile (at least 8 channels, undilated) at stride 2 with uneven
+        // pads, and a dilated 3×3 over as many channels, which keeps the per-depth offsets.
+        LinearConvCase(channels: 12, outChannels: 16, height: 11, width: 13, kernel: (3, 3), stride: (2, 2), pads: [0, 1, 1, 0]),
+        LinearConvCase(channels: 8, outChannels: 16, height: 9, width: 10, kernel: (3, 3), dilation: (2, 2), pads: [2, 2, 2, 2]),
     ]
 
     @Test("Conv matches the reference", arguments: cases, [1, 3])
