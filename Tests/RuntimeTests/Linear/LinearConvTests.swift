@@ -73,6 +73,14 @@ struct LinearConvTests {
         // pads, and a dilated 3×3 over as many channels, which keeps the per-depth offsets.
         LinearConvCase(channels: 12, outChannels: 16, height: 11, width: 13, kernel: (3, 3), stride: (2, 2), pads: [0, 1, 1, 0]),
         LinearConvCase(channels: 8, outChannels: 16, height: 9, width: 10, kernel: (3, 3), dilation: (2, 2), pads: [2, 2, 2, 2]),
+        // Narrow tiles whose depth steps are split over several accumulators, with depths
+        // that leave a remainder: the GEMM's 1-column (7×7) and 4-column (14×14) last
+        // strips, the direct conv's 1-pixel (7×7) and 2-pixel (5×4) last tiles, unpadded so
+        // that their last depth index reads input, not a pad.
+        LinearConvCase(channels: 13, outChannels: 14, height: 7, width: 7, kernel: (1, 1)),
+        LinearConvCase(channels: 7, outChannels: 20, height: 14, width: 14, kernel: (1, 1)),
+        LinearConvCase(channels: 3, outChannels: 16, height: 9, width: 9, kernel: (3, 3)),
+        LinearConvCase(channels: 3, outChannels: 16, height: 7, width: 6, kernel: (3, 3)),
     ]
 
     @Test("Conv matches the reference", arguments: cases, [1, 3])

@@ -143,7 +143,10 @@ struct DirectConvPlan: Sendable {
                         if count <= 4 && outChannels - p * Self.lanes > Self.lanes / 2 {
                             // A plane's last tile: 7×7 planes end in a 1-pixel tile, where the
                             // full tile would spend 12 cycles a depth step on one pixel.
-                            if count <= 2 {
+                            if count == 1 {
+                                Self.microKernel1x16(depth: k, x: padded, bases: UnsafePointer(bases.baseAddress!),
+                                                     offsets: offsets.baseAddress!, w: w, acc: acc.baseAddress!)
+                            } else if count == 2 {
                                 Self.microKernel2x16(depth: k, x: padded, bases: UnsafePointer(bases.baseAddress!),
                                                      offsets: offsets.baseAddress!, w: w, acc: acc.baseAddress!)
                             } else {
@@ -346,27 +349,66 @@ extension DirectConvPlan {
         out.storeBytes(of: c30, toByteOffset: 192, as: V.self); out.storeBytes(of: c31, toByteOffset: 224, as: V.self)
     }
 
-    /// Two pixels against 16 channels: a plane's last tile of 1–2 pixels. Writes
-    /// acc[pixel][0..<16] for pixels 0–1.
+    /// Two pixels against 16 channels: a plane's last tile of 2 pixels. Writes
+    /// acc[pixel][0..<16] for pixels 0–1. Even and odd depth indices go into separate
+    /// accumulators: four chains of one FMA a step waited out the FMA latency.
     @inline(never)
     static func microKernel2x16(depth: Int, x: UnsafePointer<Float>, bases: UnsafePointer<Int>, offsets: UnsafePointer<Int32>,
                                 w: UnsafePointer<Float>, acc: UnsafeMutablePointer<Float>) {
         typealias V = SIMD8<Float>
-        var c00 = V(), c01 = V(), c10 = V(), c11 = V()
+        var a = (V(), V(), V(), V()), b = (V(), V(), V(), V())
         let x0 = x + bases[0], x1 = x + bases[1]
         var wp = UnsafeRawPointer(w)
-        for kk in 0..<depth {
+        @inline(__always) func step(_ s: inout (V, V, V, V), _ kk: Int, _ wp: UnsafeRawPointer) {
             let o = Int(offsets[kk])
             let w0 = wp.loadUnaligned(as: V.self), w1 = wp.loadUnaligned(fromByteOffset: 32, as: V.self)
             var v = V(repeating: x0[o])
-            c00 = c00.addingProduct(v, w0); c01 = c01.addingProduct(v, w1)
+            s.0 = s.0.addingProduct(v, w0); s.1 = s.1.addingProduct(v, w1)
             v = V(repeating: x1[o])
-            c10 = c10.addingProduct(v, w0); c11 = c11.addingProduct(v, w1)
+            s.2 = s.2.addingProduct(v, w0); s.3 = s.3.addingProduct(v, w1)
+        }
+        var kk = 0
+        while kk + 2 <= depth {
+            step(&a, kk, wp); step(&b, kk + 1, wp + 64)
+            wp += 128
+            kk += 2
+        }
+        if kk < depth { step(&a, kk, wp) }
+        let out = UnsafeMutableRawPointer(acc)
+        out.storeBytes(of: a.0 + b.0, toByteOffset: 0, as: V.self); out.storeBytes(of: a.1 + b.1, toByteOffset: 32, as: V.self)
+        out.storeBytes(of: a.2 + b.2, toByteOffset: 64, as: V.self); out.storeBytes(of: a.3 + b.3, toByteOffset: 96, as: V.self)
+    }
+
+    /// One pixel against 16 channels: a plane's last tile when it has one pixel (7×7
+    /// planes: 49 = 8 · 6 + 1). Four depth indices go into four accumulator pairs, so the
+    /// tile costs two cycles a step instead of the five one FMA chain waits. Writes
+    /// acc[0][0..<16].
+    @inline(never)
+    static func microKernel1x16(depth: Int, x: UnsafePointer<Float>, bases: UnsafePointer<Int>, offsets: UnsafePointer<Int32>,
+                                w: UnsafePointer<Float>, acc: UnsafeMutablePointer<Float>) {
+        typealias V = SIMD8<Float>
+        var s0 = (V(), V()), s1 = (V(), V()), s2 = (V(), V()), s3 = (V(), V())
+        let x0 = x + bases[0]
+        var wp = UnsafeRawPointer(w)
+        @inline(__always) func step(_ s: inout (V, V), _ kk: Int, _ wp: UnsafeRawPointer) {
+            let v = V(repeating: x0[Int(offsets[kk])])
+            s.0 = s.0.addingProduct(v, wp.loadUnaligned(as: V.self))
+            s.1 = s.1.addingProduct(v, wp.loadUnaligned(fromByteOffset: 32, as: V.self))
+        }
+        var kk = 0
+        while kk + 4 <= depth {
+            step(&s0, kk, wp); step(&s1, kk + 1, wp + 64); step(&s2, kk + 2, wp + 128); step(&s3, kk + 3, wp + 192)
+            wp += 256
+            kk += 4
+        }
+        while kk < depth {
+            step(&s0, kk, wp)
             wp += 64
+            kk += 1
         }
         let out = UnsafeMutableRawPointer(acc)
-        out.storeBytes(of: c00, toByteOffset: 0, as: V.self); out.storeBytes(of: c01, toByteOffset: 32, as: V.self)
-        out.storeBytes(of: c10, toByteOffset: 64, as: V.self); out.storeBytes(of: c11, toByteOffset: 96, as: V.self)
+        out.storeBytes(of: (s0.0 + s1.0) + (s2.0 + s3.0), toByteOffset: 0, as: V.self)
+        out.storeBytes(of: (s0.1 + s1.1) + (s2.1 + s3.1), toByteOffset: 32, as: V.self)
     }
 }
 
