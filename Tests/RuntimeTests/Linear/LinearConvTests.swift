@@ -79,6 +79,9 @@ struct LinearConvTests {
         // that their last depth index reads input, not a pad.
         LinearConvCase(channels: 13, outChannels: 14, height: 7, width: 7, kernel: (1, 1)),
         LinearConvCase(channels: 7, outChannels: 20, height: 14, width: 14, kernel: (1, 1)),
+        // Last strips of 9 and 12 columns, each an 8-column tile and a 1- or 4-column one.
+        LinearConvCase(channels: 10, outChannels: 14, height: 5, width: 5, kernel: (1, 1)),
+        LinearConvCase(channels: 9, outChannels: 13, height: 4, width: 7, kernel: (1, 1)),
         LinearConvCase(channels: 3, outChannels: 16, height: 9, width: 9, kernel: (3, 3)),
         LinearConvCase(channels: 3, outChannels: 16, height: 7, width: 6, kernel: (3, 3)),
     ]
@@ -140,6 +143,7 @@ struct LinearConvTests {
         // Pointwise with enough row panels for the residual prefetch, in strip order: a
         // 1-column last strip (7×7), and two depth blocks with a 4-column one (14×14).
         (LinearConvCase(channels: 8, outChannels: 40, height: 7, width: 7, kernel: (1, 1)), 1.0),
+        (LinearConvCase(channels: 8, outChannels: 40, height: 5, width: 5, kernel: (1, 1)), 1.0),
         (LinearConvCase(channels: 300, outChannels: 20, height: 14, width: 14, kernel: (1, 1)), 1.0),
         // Packed weights past the strip order's 256 KB: the blocked loop, its residual
         // added in the first of two depth blocks only.
