@@ -381,7 +381,7 @@ extension DirectConvPlan {
 
     /// One pixel against 16 channels: a plane's last tile when it has one pixel (7×7
     /// planes: 49 = 8 · 6 + 1). Four depth indices go into four accumulator pairs, so the
-    /// tile costs two cycles a step instead of the five one FMA chain waits. Writes
+    /// tile costs two cycles a step by count instead of the five one FMA chain waits. Writes
     /// acc[0][0..<16].
     @inline(never)
     static func microKernel1x16(depth: Int, x: UnsafePointer<Float>, bases: UnsafePointer<Int>, offsets: UnsafePointer<Int32>,

@@ -155,7 +155,7 @@ extension SGEMM {
 
     /// One register tile of C at (row, col): narrower kernels for a last strip of at most
     /// 8, 4 or 1 columns, and a strip of 9–12 as an 8-column tile and a narrow one
-    /// (SqueezeNet's 13² and 27² planes leave 9: 7 cycles a depth step instead of 12).
+    /// (SqueezeNet's 13² and 27² planes leave 9: by cycle count 7 a depth step instead of 12).
     @inline(__always)
     static func tile(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, ldc: Int,
                      row: Int, col: Int, mr: Int, nr: Int, alpha: Float, stage: StoreStage) {
