@@ -2,12 +2,30 @@
 // Picojoule: a profiling daemon for neural-network models under device profiles.
 import PackageDescription
 
+import Foundation
+
 // Kernels are written with Swift SIMD types; without a target CPU the compiler
 // lowers FMA to a libm call and fp32 runs ~100x slower. `x86-64-v3` is rejected
 // by swiftc, so we name the micro-architecture. arm64 hosts use the default.
+//
+// The build is for the machine it runs on (Picojoule profiles the host it is built
+// on): where the CPU has AVX-512 (F, BW, DQ, VL), the kernels are compiled for it and
+// `PICOJOULE_AVX512` selects their 512-bit register tiles, since onnxruntime picks its
+// AVX-512 kernels at run time and a 256-bit build runs at half its FMA peak there.
+// `PICOJOULE_TARGET_CPU=haswell` forces the AVX2 build (any x86-64 since 2013).
 #if arch(x86_64)
-let cpuFlags: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "haswell"])]
-let cpuCFlags: [CSetting] = [.unsafeFlags(["-march=haswell", "-mfma", "-mavx2"])]
+func hostHasAVX512() -> Bool {
+    guard let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+          let line = info.split(separator: "\n").first(where: { $0.hasPrefix("flags") }) else { return false }
+    let flags = Set(line.split(separator: " ").map(String.init))
+    return ["avx512f", "avx512bw", "avx512dq", "avx512vl"].allSatisfy(flags.contains)
+}
+let targetCPU = ProcessInfo.processInfo.environment["PICOJOULE_TARGET_CPU"]
+    ?? (hostHasAVX512() ? "skylake-avx512" : "haswell")
+let avx512 = ["skylake-avx512", "cascadelake", "icelake-server", "sapphirerapids", "znver4", "znver5"].contains(targetCPU)
+let cpuFlags: [SwiftSetting] = [.unsafeFlags(["-target-cpu", targetCPU])]
+    + (avx512 ? [.define("PICOJOULE_AVX512")] : [])
+let cpuCFlags: [CSetting] = [.unsafeFlags(["-march=\(targetCPU)", "-mfma", "-mavx2"])]
 #else
 let cpuFlags: [SwiftSetting] = []
 let cpuCFlags: [CSetting] = []
@@ -75,7 +93,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: cpuFlags),
         .executableTarget(name: "picojouled", dependencies: [
-            "Service", "Profiling",
+            "Service", "Profiling", "Runtime",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: cpuFlags),

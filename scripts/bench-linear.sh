@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Times the fp32 linear-algebra kernels (Gemm/MatMul/Conv) single-threaded in a release
 # build, through the public kernel registry, and onnxruntime on the same shapes.
-# Builds in a throwaway copy of HEAD (plus the working tree's Runtime and CKernels) with a minimal
+# Builds in a throwaway copy of HEAD (plus the working tree's Package.swift, Runtime and CKernels) with a minimal
 # package holding only Model, Runtime and the bench, so nothing else needs to compile.
 #   scripts/bench-linear.sh            # gemm and conv
 #   scripts/bench-linear.sh gemm       # one group (gemm, conv, resnet, squeezenet, depthwise, sparse)
@@ -13,6 +13,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 work=${BENCH_LINEAR_DIR:-/tmp/picojoule-bench-linear}
 mkdir -p "$work"
 git -C "$root" archive HEAD | tar -x -C "$work"
+cp "$root/Package.swift" "$work/Package.swift"
 cp -r "$root/Sources/Runtime/." "$work/Sources/Runtime/"
 cp -r "$root/Sources/CKernels/." "$work/Sources/CKernels/"
 mkdir -p "$work/Sources/LinearBench"

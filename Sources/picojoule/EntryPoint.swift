@@ -1,5 +1,7 @@
 import ArgumentParser
 import Dispatch
+import Foundation
+import Runtime
 
 /// A synchronous `main` that runs async subcommands on a detached task.
 ///
@@ -10,6 +12,10 @@ import Dispatch
 @main
 enum EntryPoint {
     static func main() {
+        if let reason = KernelTarget.unsupportedReason() {
+            FileHandle.standardError.write(Data("picojoule: \(reason)\n".utf8))
+            Foundation.exit(2)
+        }
         let command: ParsableCommand
         do { command = try Picojoule.parseAsRoot() } catch { Picojoule.exit(withError: error) }
         guard let asyncCommand = command as? AsyncParsableCommand else {

@@ -12,6 +12,9 @@ public enum CachegrindError: Error, Hashable, Sendable, CustomStringConvertible 
     case timedOut(seconds: Double)
     /// The output file was missing or had no `events:`/`summary:` lines.
     case unreadableOutput(path: String, detail: String)
+    /// This build's kernels use AVX-512, which valgrind cannot run, and the AVX2 build
+    /// that simulations run instead is not at `expected`.
+    case noAVX2Build(expected: String)
 
     public var description: String {
         switch self {
@@ -28,6 +31,9 @@ public enum CachegrindError: Error, Hashable, Sendable, CustomStringConvertible 
             "the cachegrind run exceeded \(Int(seconds)) s and was stopped"
         case .unreadableOutput(let path, let detail):
             "cachegrind output \(path) could not be read: \(detail)"
+        case .noAVX2Build(let expected):
+            "valgrind cannot run AVX-512 code and this build's kernels use it; simulations run the AVX2 build "
+                + "of picojoule, expected at \(expected) (scripts/build.sh makes it)"
         }
     }
 }

@@ -84,6 +84,10 @@ struct LinearConvTests {
         LinearConvCase(channels: 9, outChannels: 13, height: 4, width: 7, kernel: (1, 1)),
         LinearConvCase(channels: 3, outChannels: 16, height: 9, width: 9, kernel: (3, 3)),
         LinearConvCase(channels: 3, outChannels: 16, height: 7, width: 6, kernel: (3, 3)),
+        // 44 channels: with 32-lane panels (AVX-512) a last panel of 12 (the 6×16 tile) and
+        // a 1-pixel last tile over both halves of the full panel; with 16 lanes two full
+        // panels and one of 12.
+        LinearConvCase(channels: 9, outChannels: 44, height: 7, width: 7, kernel: (3, 3), pads: [1, 1, 1, 1]),
     ]
 
     @Test("Conv matches the reference", arguments: cases, [1, 3])
@@ -125,15 +129,18 @@ struct LinearConvTests {
         #expect(prepared.ops[.float32, default: 0] == Int64(2 * 6 * 5 * 6))
     }
 
-    @Test("an ungrouped 3×3 conv with constant weights packs 16-channel panels and scratch for one padded image")
+    @Test("an ungrouped 3×3 conv with constant weights packs channel panels and scratch for one padded image")
     func directPathSizes() throws {
         let prepared = try linearPrepare("Conv", attributes: ["pads": .ints([1, 1, 1, 1])],
                                          inputs: [LinearInput([Float](repeating: 0, count: 2 * 8 * 9 * 10), [2, 8, 9, 10]),
-                                                  LinearInput([Float](repeating: 0.5, count: 20 * 8 * 9), [20, 8, 3, 3], constant: true)],
-                                         outputShapes: [[2, 20, 9, 10]])
-        #expect(prepared.packedWeightBytes == 2 * 16 * 72 * 4, "two panels of 16 channels × 72 depths")
+                                                  LinearInput([Float](repeating: 0.5, count: 40 * 8 * 9), [40, 8, 3, 3], constant: true)],
+                                         outputShapes: [[2, 40, 9, 10]])
+        let lanes = KernelTarget.convPanelLanes
+        #expect(lanes == (KernelTarget.usesAVX512 ? 32 : 16))
+        #expect(prepared.packedWeightBytes == (40 + lanes - 1) / lanes * lanes * 72 * 4,
+                "panels of \(lanes) channels × 72 depths, the last zero padded (40 → 48 or 64)")
         #expect(prepared.scratchBytes == 8 * 11 * 12 * 4, "one image's 8 planes padded to 11×12, reused per image")
-        #expect(prepared.macs[.float32] == Int64(2 * 20 * 9 * 10 * 72), "padding lanes and pixels are not counted")
+        #expect(prepared.macs[.float32] == Int64(2 * 40 * 9 * 10 * 72), "padding lanes and pixels are not counted")
     }
 
     @Test("a fused residual is added before the fused Relu on every path", arguments: [

@@ -15,7 +15,21 @@ import Model
 /// panel buffer; 166 KB against 64 KB for its 7×7×512 ones).
 /// onnxruntime's NCHWc convs vectorize over output channels the same way.
 struct DirectConvPlan: Sendable {
-    static let pixels = 6, lanes = 16
+    static let pixels = 6
+    #if PICOJOULE_AVX512
+    /// Output channels of one weight panel: two 16-lane vectors (`Tile6x32`), so a tile
+    /// keeps twelve 512-bit accumulators, enough to cover the FMA latency on both pipes.
+    static let lanes = 32
+    typealias Tile = Tile6x32
+    #else
+    static let lanes = 16
+    typealias Tile = Tile6x16
+    #endif
+    /// Bytes of one depth index's weights in a panel.
+    static let laneBytes = lanes * 4
+    /// Lanes of the narrow tiles (`microKernel4x16` …) and of one half of the
+    /// accumulator block: acc[half][pixel][16].
+    static let halfLanes = 16
     /// Packed weights of all panels above this stay in L2 only a panel at a time, so the
     /// panel loop goes outside the tile loop (ResNet's 512-channel 3×3 convs: 9.4 MB of
     /// weights against a 166 KB padded input). Blocking the tiles so that a block's input
@@ -140,30 +154,34 @@ struct DirectConvPlan: Sendable {
                     func one(_ t: Int, _ p: Int) {
                         let q0 = t * Self.pixels, count = Swift.min(Self.pixels, outPlane - q0)
                         let w = weights + p * k * Self.lanes
-                        if count <= 4 && outChannels - p * Self.lanes > Self.lanes / 2 {
+                        let chans = Swift.min(Self.lanes, outChannels - p * Self.lanes)
+                        let b = UnsafePointer(bases.baseAddress!), o = offsets.baseAddress!, a = acc.baseAddress!
+                        if count <= 4 && chans > Self.halfLanes / 2 {
                             // A plane's last tile: 7×7 planes end in a 1-pixel tile, where the
                             // full tile would spend 12 cycles a depth step on one pixel.
-                            if count == 1 {
-                                Self.microKernel1x16(depth: k, x: padded, bases: UnsafePointer(bases.baseAddress!),
-                                                     offsets: offsets.baseAddress!, w: w, acc: acc.baseAddress!)
-                            } else if count == 2 {
-                                Self.microKernel2x16(depth: k, x: padded, bases: UnsafePointer(bases.baseAddress!),
-                                                     offsets: offsets.baseAddress!, w: w, acc: acc.baseAddress!)
-                            } else {
-                                Self.microKernel4x16(depth: k, x: padded, bases: UnsafePointer(bases.baseAddress!),
-                                                     offsets: offsets.baseAddress!, w: w, acc: acc.baseAddress!)
+                            var half = 0
+                            while half * Self.halfLanes < chans {
+                                let wh = w + half * Self.halfLanes, ah = a + half * Self.pixels * Self.halfLanes
+                                if count == 1 {
+                                    Self.microKernel1x16(depth: k, x: padded, bases: b, offsets: o, w: wh, acc: ah)
+                                } else if count == 2 {
+                                    Self.microKernel2x16(depth: k, x: padded, bases: b, offsets: o, w: wh, acc: ah)
+                                } else {
+                                    Self.microKernel4x16(depth: k, x: padded, bases: b, offsets: o, w: wh, acc: ah)
+                                }
+                                half += 1
                             }
-                        } else if outChannels - p * Self.lanes <= Self.lanes / 2 {
-                            Self.microKernel6x8(depth: k, x: padded, bases: UnsafePointer(bases.baseAddress!),
-                                                offsets: offsets.baseAddress!, w: w, acc: acc.baseAddress!)
+                        } else if chans <= Self.halfLanes / 2 {
+                            Self.microKernel6x8(depth: k, x: padded, bases: b, offsets: o, w: w, acc: a)
+                        } else if chans <= Self.halfLanes && Self.lanes > Self.halfLanes {
+                            Self.microKernel6x16(depth: k, x: padded, bases: b, offsets: o, w: w, acc: a)
                         } else if unrolled3x3 {
                             Self.microKernel3x3(channels: channels, plane: paddedH * paddedW, rowStride: paddedW, x: padded,
-                                                bases: UnsafePointer(bases.baseAddress!), w: w, acc: acc.baseAddress!)
+                                                bases: b, w: w, acc: a)
                         } else {
-                            Self.microKernel(depth: k, x: padded, bases: UnsafePointer(bases.baseAddress!),
-                                             offsets: offsets.baseAddress!, w: w, acc: acc.baseAddress!)
+                            Self.microKernel(depth: k, x: padded, bases: b, offsets: o, w: w, acc: a)
                         }
-                        store(acc.baseAddress!, panel: p, q0: q0, count: count, bias: bias, residual: residual, relu: relu, y: y)
+                        store(a, panel: p, q0: q0, count: count, bias: bias, residual: residual, relu: relu, y: y)
                     }
                     if tileOuter {
                         for t in range {
@@ -185,24 +203,30 @@ struct DirectConvPlan: Sendable {
         }
     }
 
-    /// acc[pixel][lane] to y[channel][pixel]: each channel's pixels are contiguous in NCHW.
-    /// A fused residual (y's layout) is added before the Relu.
+    /// acc[half][pixel][16] to y[channel][pixel]: each channel's pixels are contiguous in
+    /// NCHW. A fused residual (y's layout) is added before the Relu.
     @inline(__always)
     func store(_ acc: UnsafeMutablePointer<Float>, panel p: Int, q0: Int, count: Int,
                bias: UnsafePointer<Float>?, residual: UnsafePointer<Float>?, relu: Bool, y: UnsafeMutablePointer<Float>) {
-        let c0 = p * Self.lanes, channels = min(Self.lanes, outChannels - c0)
-        if count == Self.pixels && channels % 4 == 0 {
-            ck_store_tile_6x16_transposed(acc, bias.map { $0 + c0 }, residual.map { $0 + c0 * outPlane + q0 }, relu ? 1 : 0,
-                                          y + c0 * outPlane + q0, outPlane, Int32(channels / 4))
-            return
-        }
-        for j in 0..<channels {
-            let b = bias?[c0 + j] ?? 0
-            let dst = y + (c0 + j) * outPlane + q0
-            let r = residual.map { $0 + (c0 + j) * outPlane + q0 }
-            for i in 0..<count {
-                let v = acc[i * Self.lanes + j] + b + (r?[i] ?? 0)
-                dst[i] = relu && v < 0 ? 0 : v
+        let panelStart = p * Self.lanes, panelChannels = min(Self.lanes, outChannels - panelStart)
+        var half = 0
+        while half * Self.halfLanes < panelChannels {
+            let c0 = panelStart + half * Self.halfLanes, channels = min(Self.halfLanes, panelChannels - half * Self.halfLanes)
+            let block = acc + half * Self.pixels * Self.halfLanes
+            half += 1
+            if count == Self.pixels && channels % 4 == 0 {
+                ck_store_tile_6x16_transposed(block, bias.map { $0 + c0 }, residual.map { $0 + c0 * outPlane + q0 }, relu ? 1 : 0,
+                                              y + c0 * outPlane + q0, outPlane, Int32(channels / 4))
+                continue
+            }
+            for j in 0..<channels {
+                let b = bias?[c0 + j] ?? 0
+                let dst = y + (c0 + j) * outPlane + q0
+                let r = residual.map { $0 + (c0 + j) * outPlane + q0 }
+                for i in 0..<count {
+                    let v = block[i * Self.halfLanes + j] + b + (r?[i] ?? 0)
+                    dst[i] = relu && v < 0 ? 0 : v
+                }
             }
         }
     }
@@ -212,11 +236,11 @@ struct DirectConvPlan: Sendable {
     @inline(never)
     static func microKernel(depth: Int, x: UnsafePointer<Float>, bases: UnsafePointer<Int>, offsets: UnsafePointer<Int32>,
                             w: UnsafePointer<Float>, acc: UnsafeMutablePointer<Float>) {
-        var tile = Tile6x16(x: x, bases: bases)
+        var tile = Tile(x: x, bases: bases)
         var wp = UnsafeRawPointer(w)
         for kk in 0..<depth {
             tile.step(Int(offsets[kk]), wp)
-            wp += 64
+            wp += laneBytes
         }
         tile.store(acc)
     }
@@ -229,15 +253,16 @@ struct DirectConvPlan: Sendable {
     @inline(never)
     static func microKernel3x3(channels: Int, plane: Int, rowStride: Int, x: UnsafePointer<Float>, bases: UnsafePointer<Int>,
                                w: UnsafePointer<Float>, acc: UnsafeMutablePointer<Float>) {
-        var tile = Tile6x16(x: x, bases: bases)
+        var tile = Tile(x: x, bases: bases)
         var wp = UnsafeRawPointer(w)
         var row0 = 0
+        let s = laneBytes
         for _ in 0..<channels {
             let row1 = row0 &+ rowStride, row2 = row1 &+ rowStride
-            tile.step(row0, wp); tile.step(row0 &+ 1, wp + 64); tile.step(row0 &+ 2, wp + 128)
-            tile.step(row1, wp + 192); tile.step(row1 &+ 1, wp + 256); tile.step(row1 &+ 2, wp + 320)
-            tile.step(row2, wp + 384); tile.step(row2 &+ 1, wp + 448); tile.step(row2 &+ 2, wp + 512)
-            wp += 576
+            tile.step(row0, wp); tile.step(row0 &+ 1, wp + s); tile.step(row0 &+ 2, wp + 2 * s)
+            tile.step(row1, wp + 3 * s); tile.step(row1 &+ 1, wp + 4 * s); tile.step(row1 &+ 2, wp + 5 * s)
+            tile.step(row2, wp + 6 * s); tile.step(row2 &+ 1, wp + 7 * s); tile.step(row2 &+ 2, wp + 8 * s)
+            wp += 9 * s
             row0 &+= plane
         }
         tile.store(acc)
@@ -289,6 +314,70 @@ struct Tile6x16 {
     }
 }
 
+#if PICOJOULE_AVX512
+/// Six pixels' accumulators for 32 channels in 512-bit registers (twelve `SIMD16<Float>`),
+/// and where each pixel's input starts. Stores acc[half][pixel][16].
+struct Tile6x32 {
+    typealias V = SIMD16<Float>
+    var c00 = V(), c01 = V(), c10 = V(), c11 = V(), c20 = V(), c21 = V()
+    var c30 = V(), c31 = V(), c40 = V(), c41 = V(), c50 = V(), c51 = V()
+    let x0: UnsafePointer<Float>, x1: UnsafePointer<Float>, x2: UnsafePointer<Float>
+    let x3: UnsafePointer<Float>, x4: UnsafePointer<Float>, x5: UnsafePointer<Float>
+
+    @inline(__always)
+    init(x: UnsafePointer<Float>, bases: UnsafePointer<Int>) {
+        x0 = x + bases[0]; x1 = x + bases[1]; x2 = x + bases[2]
+        x3 = x + bases[3]; x4 = x + bases[4]; x5 = x + bases[5]
+    }
+
+    /// One depth index: the six pixels' inputs at offset `o` against the 32 weights at `wp`.
+    @inline(__always)
+    mutating func step(_ o: Int, _ wp: UnsafeRawPointer) {
+        let w0 = wp.loadUnaligned(as: V.self), w1 = wp.loadUnaligned(fromByteOffset: 64, as: V.self)
+        var v = V(repeating: x0[o])
+        c00 = c00.addingProduct(v, w0); c01 = c01.addingProduct(v, w1)
+        v = V(repeating: x1[o])
+        c10 = c10.addingProduct(v, w0); c11 = c11.addingProduct(v, w1)
+        v = V(repeating: x2[o])
+        c20 = c20.addingProduct(v, w0); c21 = c21.addingProduct(v, w1)
+        v = V(repeating: x3[o])
+        c30 = c30.addingProduct(v, w0); c31 = c31.addingProduct(v, w1)
+        v = V(repeating: x4[o])
+        c40 = c40.addingProduct(v, w0); c41 = c41.addingProduct(v, w1)
+        v = V(repeating: x5[o])
+        c50 = c50.addingProduct(v, w0); c51 = c51.addingProduct(v, w1)
+    }
+
+    @inline(__always)
+    func store(_ acc: UnsafeMutablePointer<Float>) {
+        let out = UnsafeMutableRawPointer(acc)
+        out.storeBytes(of: c00, toByteOffset: 0, as: V.self); out.storeBytes(of: c01, toByteOffset: 384, as: V.self)
+        out.storeBytes(of: c10, toByteOffset: 64, as: V.self); out.storeBytes(of: c11, toByteOffset: 448, as: V.self)
+        out.storeBytes(of: c20, toByteOffset: 128, as: V.self); out.storeBytes(of: c21, toByteOffset: 512, as: V.self)
+        out.storeBytes(of: c30, toByteOffset: 192, as: V.self); out.storeBytes(of: c31, toByteOffset: 576, as: V.self)
+        out.storeBytes(of: c40, toByteOffset: 256, as: V.self); out.storeBytes(of: c41, toByteOffset: 640, as: V.self)
+        out.storeBytes(of: c50, toByteOffset: 320, as: V.self); out.storeBytes(of: c51, toByteOffset: 704, as: V.self)
+    }
+}
+#endif
+
+extension DirectConvPlan {
+    /// Six pixels against the first 16 lanes of a wider panel, for a last panel of 9–16
+    /// channels in the AVX-512 build (32-lane panels): the 6×32 tile would spend half
+    /// its FMAs on zero weights. Writes acc[pixel][0..<16].
+    @inline(never)
+    static func microKernel6x16(depth: Int, x: UnsafePointer<Float>, bases: UnsafePointer<Int>, offsets: UnsafePointer<Int32>,
+                                w: UnsafePointer<Float>, acc: UnsafeMutablePointer<Float>) {
+        var tile = Tile6x16(x: x, bases: bases)
+        var wp = UnsafeRawPointer(w)
+        for kk in 0..<depth {
+            tile.step(Int(offsets[kk]), wp)
+            wp += laneBytes
+        }
+        tile.store(acc)
+    }
+}
+
 extension DirectConvPlan {
     /// The register tile for a last panel with at most 8 channels (ShuffleNet's first conv
     /// has 24): six pixels against the panel's first 8 lanes, six accumulators, where the
@@ -310,7 +399,7 @@ extension DirectConvPlan {
             c3 = c3.addingProduct(V(repeating: x3[o]), w0)
             c4 = c4.addingProduct(V(repeating: x4[o]), w0)
             c5 = c5.addingProduct(V(repeating: x5[o]), w0)
-            wp += 64
+            wp += laneBytes
         }
         let out = UnsafeMutableRawPointer(acc)
         out.storeBytes(of: c0, toByteOffset: 0, as: V.self); out.storeBytes(of: c1, toByteOffset: 64, as: V.self)
@@ -340,7 +429,7 @@ extension DirectConvPlan {
             c20 = c20.addingProduct(v, w0); c21 = c21.addingProduct(v, w1)
             v = V(repeating: x3[o])
             c30 = c30.addingProduct(v, w0); c31 = c31.addingProduct(v, w1)
-            wp += 64
+            wp += laneBytes
         }
         let out = UnsafeMutableRawPointer(acc)
         out.storeBytes(of: c00, toByteOffset: 0, as: V.self); out.storeBytes(of: c01, toByteOffset: 32, as: V.self)
@@ -369,8 +458,8 @@ extension DirectConvPlan {
         }
         var kk = 0
         while kk + 2 <= depth {
-            step(&a, kk, wp); step(&b, kk + 1, wp + 64)
-            wp += 128
+            step(&a, kk, wp); step(&b, kk + 1, wp + laneBytes)
+            wp += 2 * laneBytes
             kk += 2
         }
         if kk < depth { step(&a, kk, wp) }
@@ -397,13 +486,14 @@ extension DirectConvPlan {
         }
         var kk = 0
         while kk + 4 <= depth {
-            step(&s0, kk, wp); step(&s1, kk + 1, wp + 64); step(&s2, kk + 2, wp + 128); step(&s3, kk + 3, wp + 192)
-            wp += 256
+            step(&s0, kk, wp); step(&s1, kk + 1, wp + laneBytes); step(&s2, kk + 2, wp + 2 * laneBytes)
+            step(&s3, kk + 3, wp + 3 * laneBytes)
+            wp += 4 * laneBytes
             kk += 4
         }
         while kk < depth {
             step(&s0, kk, wp)
-            wp += 64
+            wp += laneBytes
             kk += 1
         }
         let out = UnsafeMutableRawPointer(acc)

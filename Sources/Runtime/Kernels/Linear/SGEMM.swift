@@ -241,16 +241,28 @@ extension SGEMM {
                     // The first row panel packs the strip as it reads it.
                     let at = row * ldc + jc
                     prefetchResidual(stage, ldc: ldc, row: row, rows: rows, col: jc, width: width)
-                    microKernel6x16Packing(kc: kcb, a: aBlock + row * kcb, b: base + pc * rs + jc, bRowStride: rs, packInto: scratch,
-                                           c: c + at, ldc: ldc, alpha: epilogue.alpha, addend: stage.addend.map { $0 + at },
-                                           bias: stage.bias.map { $0 + row }, relu: stage.relu)
-                    row += mr
+                    if tallPackingTile(kc: kcb, a: aBlock + row * kcb, b: base + pc * rs + jc, bRowStride: rs, packInto: scratch,
+                                       c: c, ldc: ldc, row: row, col: jc, rows: rows.count, alpha: epilogue.alpha, stage: stage) {
+                        prefetchResidual(stage, ldc: ldc, row: row + mr, rows: rows, col: jc, width: width)
+                        row += 2 * mr
+                    } else {
+                        microKernel6x16Packing(kc: kcb, a: aBlock + row * kcb, b: base + pc * rs + jc, bRowStride: rs, packInto: scratch,
+                                               c: c + at, ldc: ldc, alpha: epilogue.alpha, addend: stage.addend.map { $0 + at },
+                                               bias: stage.bias.map { $0 + row }, relu: stage.relu)
+                        row += mr
+                    }
                     bPanel = UnsafePointer(scratch)
                 } else {
                     bPanel = bBlock(b, k0: pc, kc: kcb, j0: jc, nc: width, n: n, buffer: scratch)
                 }
                 while row < rows.upperBound {
                     prefetchResidual(stage, ldc: ldc, row: row, rows: rows, col: jc, width: width)
+                    if tallTile(kc: kcb, a: aBlock + row * kcb, b: bPanel, c: c, ldc: ldc, row: row, col: jc,
+                                mr: rows.upperBound - row, nr: width, alpha: epilogue.alpha, stage: stage) {
+                        prefetchResidual(stage, ldc: ldc, row: row + mr, rows: rows, col: jc, width: width)
+                        row += 2 * mr
+                        continue
+                    }
                     tile(kc: kcb, a: aBlock + row * kcb, b: bPanel, c: c, ldc: ldc, row: row, col: jc,
                          mr: min(mr, rows.upperBound - row), nr: width, alpha: epilogue.alpha, stage: stage)
                     row += mr
@@ -298,6 +310,12 @@ extension SGEMM {
                         var ir = 0
                         while ir < mcc {
                             prefetchResidual(stage, ldc: ldc, row: ic + ir, rows: ic..<ic + mcc, col: jc + jr, width: nrr)
+                            if tallTile(kc: kcb, a: aBlock + ir * kcb, b: bPanels + jr * kcb, c: c, ldc: ldc, row: ic + ir,
+                                        col: jc + jr, mr: mcc - ir, nr: nrr, alpha: epilogue.alpha, stage: stage) {
+                                prefetchResidual(stage, ldc: ldc, row: ic + ir + mr, rows: ic..<ic + mcc, col: jc + jr, width: nrr)
+                                ir += 2 * mr
+                                continue
+                            }
                             tile(kc: kcb, a: aBlock + ir * kcb, b: bPanels + jr * kcb, c: c, ldc: ldc, row: ic + ir, col: jc + jr,
                                  mr: min(mr, mcc - ir), nr: nrr, alpha: epilogue.alpha, stage: stage)
                             ir += mr
