@@ -230,6 +230,30 @@ extension SGEMM {
         var jc = cols.lowerBound
         while jc < cols.upperBound {
             let width = min(nr, cols.upperBound - jc)
+            #if PICOJOULE_AVX512
+            if cols.upperBound - jc >= 2 * nr, rows.count > mr {
+                // A 32-column double strip: both panels packed by its first tile when B is
+                // row-major, else by `bBlock`.
+                var pc = 0
+                while pc < k {
+                    let kcb = min(kc, k - pc)
+                    let stage = StoreStage(epilogue, c: c, pc: pc, kcb: kcb, k: k)
+                    var packFrom: (UnsafePointer<Float>, Int)?
+                    let b0: UnsafePointer<Float>
+                    if case let .strided(base, rs, 1) = b {
+                        packFrom = (base + pc * rs + jc, rs)
+                        b0 = UnsafePointer(scratch)
+                    } else {
+                        b0 = bBlock(b, k0: pc, kc: kcb, j0: jc, nc: 2 * nr, n: n, buffer: scratch)
+                    }
+                    wideRows(kc: kcb, a: a + pc * mPad + rows.lowerBound * kcb, rows: rows, aRow0: rows.lowerBound, b0: b0,
+                             b1: b0 + kcb * nr, packFrom: packFrom, c: c, ldc: ldc, col: jc, alpha: epilogue.alpha, stage: stage)
+                    pc += kcb
+                }
+                jc += 2 * nr
+                continue
+            }
+            #endif
             var pc = 0
             while pc < k {
                 let kcb = min(kc, k - pc)
@@ -306,6 +330,15 @@ extension SGEMM {
                     }
                     var jr = 0
                     while jr < ncb {
+                        #if PICOJOULE_AVX512
+                        if ncb - jr >= 2 * nr, mcc > mr {
+                            let b0 = bPanels + jr * kcb
+                            wideRows(kc: kcb, a: aBlock, rows: ic..<ic + mcc, aRow0: ic, b0: b0, b1: b0 + kcb * nr, packFrom: nil,
+                                     c: c, ldc: ldc, col: jc + jr, alpha: epilogue.alpha, stage: stage)
+                            jr += 2 * nr
+                            continue
+                        }
+                        #endif
                         let nrr = min(nr, ncb - jr)
                         var ir = 0
                         while ir < mcc {
