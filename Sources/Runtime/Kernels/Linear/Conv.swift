@@ -109,7 +109,7 @@ struct ConvKernel: Kernel {
                                           macs: [.float32: Int64(sparse.nonZeros) * Int64(shape.batch * shape.outPlane)],
                                           ops: ops > 0 ? [.float32: ops] : [:], computeType: .float32)
                 }
-                if path == .im2col && DirectConvPlan.applies(shape) {
+                if (path == .im2col || path == .pointwise) && DirectConvPlan.applies(shape) {
                     let plan = DirectConvPlan(shape)
                     k.path = .direct
                     k.direct = plan
