@@ -19,11 +19,13 @@ struct DirectConvPlan: Sendable {
     #if PICOJOULE_AVX512
     /// Output channels of one weight panel: two 16-lane vectors (`Tile6x32`), so a tile
     /// keeps twelve 512-bit accumulators, enough to cover the FMA latency on both pipes.
+    /// 64-lane panels (24 accumulators, the broadcasts serving twice the channels) were
+    /// measured and dropped: ResNet-50's 14² and 7² 3×3 convs got 5 and 15 % slower, their
+    /// panels (0.6 and 1.2 MB) no longer staying in a 1 MB L2 across the tiles.
     static let lanes = 32
-    typealias Tile = Tile6x32
     #else
+    /// Output channels of one weight panel: two 8-lane vectors per 16 (`Tile6x16`).
     static let lanes = 16
-    typealias Tile = Tile6x16
     #endif
     /// Bytes of one depth index's weights in a panel.
     static let laneBytes = lanes * 4
@@ -87,7 +89,7 @@ struct DirectConvPlan: Sendable {
     }
 
     /// Planes up to this many pixels take the direct path for 1×1 convs (AVX-512 only).
-    static let smallPlane = 64
+    static let smallPlane = 196
 
     var depth: Int { offsets.count }
     var panels: Int { (outChannels + Self.lanes - 1) / Self.lanes }
@@ -160,6 +162,16 @@ struct DirectConvPlan: Sendable {
                         }
                         oh = h; ow = w
                     }
+                    @inline(__always)
+                    func tile<T: DirectConvTile>(_ kind: T.Type, _ k: Int, _ x: UnsafePointer<Float>, _ b: UnsafePointer<Int>,
+                                                 _ o: UnsafePointer<Int32>, _ w: UnsafePointer<Float>, _ a: UnsafeMutablePointer<Float>) {
+                        if unrolled3x3 {
+                            Self.microKernel3x3(kind, channels: channels, plane: paddedH * paddedW, rowStride: paddedW, x: x,
+                                                bases: b, w: w, acc: a)
+                        } else {
+                            Self.microKernel(kind, depth: k, x: x, bases: b, offsets: o, w: w, acc: a)
+                        }
+                    }
                     func one(_ t: Int, _ p: Int) {
                         let q0 = t * Self.pixels, count = Swift.min(Self.pixels, outPlane - q0)
                         let w = weights + p * k * Self.lanes
@@ -180,15 +192,30 @@ struct DirectConvPlan: Sendable {
                                 }
                                 half += 1
                             }
-                        } else if chans <= Self.halfLanes / 2 {
-                            Self.microKernel6x8(depth: k, x: padded, bases: b, offsets: o, w: w, acc: a)
-                        } else if chans <= Self.halfLanes && Self.lanes > Self.halfLanes {
-                            Self.microKernel6x16(depth: k, x: padded, bases: b, offsets: o, w: w, acc: a)
-                        } else if unrolled3x3 {
-                            Self.microKernel3x3(channels: channels, plane: paddedH * paddedW, rowStride: paddedW, x: padded,
-                                                bases: b, w: w, acc: a)
                         } else {
-                            Self.microKernel(depth: k, x: padded, bases: b, offsets: o, w: w, acc: a)
+                            // The panel's lanes in the widest tiles that are at most half zero
+                            // padding: a last panel of 12 channels runs 6×16, of 8 the 6×8 tile.
+                            var lane = 0
+                            while lane < chans {
+                                let left = chans - lane, wl = w + lane, al = a + lane / Self.halfLanes * Self.pixels * Self.halfLanes
+                                if left <= Self.halfLanes / 2 {
+                                    Self.microKernel6x8(depth: k, x: padded, bases: b, offsets: o, w: wl, acc: al)
+                                    lane += Self.halfLanes / 2
+                                    continue
+                                }
+                                #if PICOJOULE_AVX512
+                                if left > 16 {
+                                    tile(Tile6x32.self, k, padded, b, o, wl, al)
+                                    lane += 32
+                                } else {
+                                    tile(Tile6x16.self, k, padded, b, o, wl, al)
+                                    lane += 16
+                                }
+                                #else
+                                tile(Tile6x16.self, k, padded, b, o, wl, al)
+                                lane += 16
+                                #endif
+                            }
                         }
                         store(a, panel: p, q0: q0, count: count, bias: bias, residual: residual, relu: relu, y: y)
                     }
@@ -243,9 +270,9 @@ struct DirectConvPlan: Sendable {
     /// The 6×16 register tile: for each depth index, six pixel values broadcast against
     /// 16 channels of weights (12 accumulators and two weight vectors in ymm registers).
     @inline(never)
-    static func microKernel(depth: Int, x: UnsafePointer<Float>, bases: UnsafePointer<Int>, offsets: UnsafePointer<Int32>,
-                            w: UnsafePointer<Float>, acc: UnsafeMutablePointer<Float>) {
-        var tile = Tile(x: x, bases: bases)
+    static func microKernel<T: DirectConvTile>(_: T.Type, depth: Int, x: UnsafePointer<Float>, bases: UnsafePointer<Int>,
+                                               offsets: UnsafePointer<Int32>, w: UnsafePointer<Float>, acc: UnsafeMutablePointer<Float>) {
+        var tile = T(x: x, bases: bases)
         var wp = UnsafeRawPointer(w)
         for kk in 0..<depth {
             tile.step(Int(offsets[kk]), wp)
@@ -260,9 +287,9 @@ struct DirectConvPlan: Sendable {
     /// left ResNet-50's 14² and 28² 3×3 convs at 90 % of the FMA peak with warm caches;
     /// unrolled they run 5–6 % faster (`scripts/bench-linear.sh resnet`, alternating).
     @inline(never)
-    static func microKernel3x3(channels: Int, plane: Int, rowStride: Int, x: UnsafePointer<Float>, bases: UnsafePointer<Int>,
-                               w: UnsafePointer<Float>, acc: UnsafeMutablePointer<Float>) {
-        var tile = Tile(x: x, bases: bases)
+    static func microKernel3x3<T: DirectConvTile>(_: T.Type, channels: Int, plane: Int, rowStride: Int, x: UnsafePointer<Float>,
+                                                  bases: UnsafePointer<Int>, w: UnsafePointer<Float>, acc: UnsafeMutablePointer<Float>) {
+        var tile = T(x: x, bases: bases)
         var wp = UnsafeRawPointer(w)
         var row0 = 0
         let s = laneBytes
@@ -278,8 +305,18 @@ struct DirectConvPlan: Sendable {
     }
 }
 
+/// A register tile of the direct conv: six pixels' accumulators for some lanes of a
+/// weight panel (`DirectConvPlan.laneBytes` apart per depth index), where each pixel's
+/// input starts, and how it stores acc[lane / 16][pixel][lane % 16].
+protocol DirectConvTile {
+    init(x: UnsafePointer<Float>, bases: UnsafePointer<Int>)
+    /// One depth index: the six pixels' inputs at offset `o` against the weights at `wp`.
+    mutating func step(_ o: Int, _ wp: UnsafeRawPointer)
+    func store(_ acc: UnsafeMutablePointer<Float>)
+}
+
 /// Six pixels' accumulators for 16 channels, and where each pixel's input starts.
-struct Tile6x16 {
+struct Tile6x16: DirectConvTile {
     typealias V = SIMD8<Float>
     var c00 = V(), c01 = V(), c10 = V(), c11 = V(), c20 = V(), c21 = V()
     var c30 = V(), c31 = V(), c40 = V(), c41 = V(), c50 = V(), c51 = V()
@@ -326,7 +363,7 @@ struct Tile6x16 {
 #if PICOJOULE_AVX512
 /// Six pixels' accumulators for 32 channels in 512-bit registers (twelve `SIMD16<Float>`),
 /// and where each pixel's input starts. Stores acc[half][pixel][16].
-struct Tile6x32 {
+struct Tile6x32: DirectConvTile {
     typealias V = SIMD16<Float>
     var c00 = V(), c01 = V(), c10 = V(), c11 = V(), c20 = V(), c21 = V()
     var c30 = V(), c31 = V(), c40 = V(), c41 = V(), c50 = V(), c51 = V()
@@ -369,23 +406,6 @@ struct Tile6x32 {
     }
 }
 #endif
-
-extension DirectConvPlan {
-    /// Six pixels against the first 16 lanes of a wider panel, for a last panel of 9–16
-    /// channels in the AVX-512 build (32-lane panels): the 6×32 tile would spend half
-    /// its FMAs on zero weights. Writes acc[pixel][0..<16].
-    @inline(never)
-    static func microKernel6x16(depth: Int, x: UnsafePointer<Float>, bases: UnsafePointer<Int>, offsets: UnsafePointer<Int32>,
-                                w: UnsafePointer<Float>, acc: UnsafeMutablePointer<Float>) {
-        var tile = Tile6x16(x: x, bases: bases)
-        var wp = UnsafeRawPointer(w)
-        for kk in 0..<depth {
-            tile.step(Int(offsets[kk]), wp)
-            wp += laneBytes
-        }
-        tile.store(acc)
-    }
-}
 
 extension DirectConvPlan {
     /// The register tile for a last panel with at most 8 channels (ShuffleNet's first conv
