@@ -88,6 +88,14 @@ struct LinearConvTests {
         // a 1-pixel last tile over both halves of the full panel; with 16 lanes two full
         // panels and one of 12.
         LinearConvCase(channels: 9, outChannels: 44, height: 7, width: 7, kernel: (3, 3), pads: [1, 1, 1, 1]),
+        // First-conv shapes (at most 4 channels, rows of at least 16 outputs: the row path
+        // with AVX-512): stride 2 with pads, rows of 35 (a 32-pixel tile, then 16 ending at
+        // the row's end) and a partial last group of 4 channels; 7×7 at stride 1 over two
+        // images without bias, rows of 56 (a last 32-pixel tile overlapping the first);
+        // one channel, rows of 19 (two overlapping 16-pixel tiles).
+        LinearConvCase(channels: 3, outChannels: 20, height: 30, width: 70, kernel: (3, 3), stride: (2, 2), pads: [1, 1, 1, 1]),
+        LinearConvCase(batch: 2, channels: 3, outChannels: 16, height: 12, width: 56, kernel: (7, 7), pads: [3, 3, 3, 3], bias: false),
+        LinearConvCase(channels: 1, outChannels: 8, height: 9, width: 40, kernel: (3, 3), stride: (2, 2)),
     ]
 
     @Test("Conv matches the reference", arguments: cases, [1, 3])
@@ -143,6 +151,24 @@ struct LinearConvTests {
         #expect(prepared.macs[.float32] == Int64(2 * 40 * 9 * 10 * 72), "padding lanes and pixels are not counted")
     }
 
+    @Test("a 3-channel conv packs 8-channel groups for the row path with AVX-512, else 16-lane panels")
+    func rowPathSizes() throws {
+        let prepared = try linearPrepare("Conv", attributes: ["strides": .ints([2, 2]), "pads": .ints([1, 1, 1, 1])],
+                                         inputs: [LinearInput([Float](repeating: 0, count: 3 * 30 * 70), [1, 3, 30, 70]),
+                                                  LinearInput([Float](repeating: 0.5, count: 20 * 27), [20, 3, 3, 3], constant: true)],
+                                         outputShapes: [[1, 20, 15, 35]])
+        if KernelTarget.usesAVX512 {
+            #expect(prepared.packedWeightBytes == 3 * 8 * 27 * 4, "three groups of 8 channels × 27 depths")
+            // Three channels of 31 padded rows of 71 (the last window reads row 30 and column
+            // 70 of the padded plane), each row split into two 48-float phases (36 columns
+            // rounded up to 16), and one padded row per channel for the split.
+            #expect(prepared.scratchBytes == (3 * 31 * 2 * 48 + 3 * (71 + 16)) * 4)
+        } else {
+            #expect(prepared.packedWeightBytes == 2 * 16 * 27 * 4, "two panels of 16 channels × 27 depths")
+        }
+        #expect(prepared.macs[.float32] == Int64(20 * 15 * 35 * 27))
+    }
+
     @Test("a fused residual is added before the fused Relu on every path", arguments: [
         // direct, pointwise GEMM, im2col GEMM (runtime weights), depthwise, sparse
         (LinearConvCase(batch: 2, channels: 8, outChannels: 20, height: 7, width: 9, kernel: (3, 3), pads: [1, 1, 1, 1]), 1.0),
@@ -158,6 +184,9 @@ struct LinearConvTests {
         (LinearConvCase(channels: 6, outChannels: 9, height: 8, width: 10, kernel: (3, 3), pads: [1, 1, 1, 1], group: 3, constantWeights: false), 1.0),
         (LinearConvCase(channels: 6, outChannels: 6, height: 10, width: 19, kernel: (3, 3), pads: [1, 1, 1, 1], group: 6), 1.0),
         (LinearConvCase(channels: 16, outChannels: 16, height: 6, width: 7, kernel: (3, 3), pads: [1, 1, 1, 1]), 0.2),
+        // A first-conv shape with a residual stays off the row path (its last tile
+        // recomputes outputs, which would add the residual twice).
+        (LinearConvCase(channels: 3, outChannels: 16, height: 6, width: 40, kernel: (3, 3), pads: [1, 1, 1, 1]), 1.0),
     ])
     func fusedResidual(_ c: LinearConvCase, density: Double) throws {
         var rng = LinearSeededGenerator(seed: UInt64(c.width * 5 + c.group))
@@ -188,6 +217,7 @@ struct LinearConvTests {
         LinearConvCase(batch: 2, channels: 8, outChannels: 12, height: 7, width: 11, kernel: (1, 1)),
         LinearConvCase(channels: 6, outChannels: 6, height: 10, width: 19, kernel: (3, 3), pads: [1, 1, 1, 1], group: 6),
         LinearConvCase(channels: 5, outChannels: 5, height: 9, width: 12, kernel: (5, 3), pads: [2, 1, 2, 1], group: 5),
+        LinearConvCase(channels: 3, outChannels: 12, height: 6, width: 40, kernel: (3, 3), pads: [1, 1, 1, 1]),
     ])
     func fusedRelu(_ c: LinearConvCase) throws {
         var rng = LinearSeededGenerator(seed: UInt64(c.width * 3 + c.group))

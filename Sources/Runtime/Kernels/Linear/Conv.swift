@@ -32,7 +32,7 @@ struct ConvShape: Sendable {
 /// zeros (pruned models) run the non-depthwise paths through `SparseConv` instead,
 /// and the node then counts only the MACs of its non-zero weights.
 struct ConvKernel: Kernel {
-    enum Path: Sendable { case depthwise, pointwise, im2col, direct }
+    enum Path: Sendable { case depthwise, pointwise, im2col, direct, rows }
     var shape: ConvShape
     var path: Path
     var packedW: LinearPackedFloats?
@@ -40,6 +40,8 @@ struct ConvKernel: Kernel {
     var sparseW: SparseWeightRows?
     /// The `.direct` path's geometry; `packedW` then holds its panels.
     var direct: DirectConvPlan?
+    /// The `.rows` path's geometry (first convs, AVX-512); `packedW` then holds its groups.
+    var rowConv: RowConvPlan?
     var hasBias: Bool
     /// A Relu fused by `ReluFusion`: applied as each output tile is stored.
     var relu = false
@@ -98,7 +100,7 @@ struct ConvKernel: Kernel {
         switch path {
         case .depthwise:
             scratch = k.depthwiseRowStride * k.depthwisePaddedHeight * 4 * k.slots
-        case .pointwise, .im2col, .direct:
+        case .pointwise, .im2col, .direct, .rows:
             if let wc = sig.linearFloatConstant(1) {
                 let src = wc.storage.bytes.assumingMemoryBound(to: Float.self)
                 if SparseWeightRows.density(src, count: cout * k.depth) <= SparseWeightRows.maximumDensity {
@@ -108,6 +110,15 @@ struct ConvKernel: Kernel {
                                           packedWeightBytes: sparse.byteCount,
                                           macs: [.float32: Int64(sparse.nonZeros) * Int64(shape.batch * shape.outPlane)],
                                           ops: ops > 0 ? [.float32: ops] : [:], computeType: .float32)
+                }
+                if (path == .im2col || path == .pointwise) && RowConvPlan.applies(shape, residual: k.residual) {
+                    let plan = RowConvPlan(shape)
+                    k.path = .rows
+                    k.rowConv = plan
+                    k.packedW = LinearPackedFloats(plan.pack(src))
+                    return PreparedKernel(kernel: k, scratchBytes: plan.scratchFloats * 4, packedWeightBytes: k.packedW?.byteCount,
+                                          macs: [.float32: outputs * Int64(k.depth)], ops: ops > 0 ? [.float32: ops] : [:],
+                                          computeType: .float32)
                 }
                 if (path == .im2col || path == .pointwise) && DirectConvPlan.applies(shape) {
                     let plan = DirectConvPlan(shape)
@@ -156,6 +167,10 @@ struct ConvKernel: Kernel {
         let s = shape
         if let sparse = sparseW {
             runSparse(sparse, x: x, y: y, bias: bias, scratch: scratch, pool: context.pool)
+            return
+        }
+        if let rowConv, let packedW {
+            runRows(rowConv, weights: packedW.pointer, x: x, y: y, bias: bias, scratch: scratch, pool: context.pool)
             return
         }
         if let direct, let packedW {
@@ -227,6 +242,26 @@ extension ConvKernel {
     }
 }
 
+extension ConvKernel {
+    func runRows(_ plan: RowConvPlan, weights: UnsafePointer<Float>, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>,
+                 bias: UnsafePointer<Float>?, scratch: UnsafeMutablePointer<Float>, pool: ThreadPool) {
+        let s = shape
+        let tasks = max(1, min(slots, pool.threadCount))
+        for n in 0..<s.batch {
+            let xn = x + n * s.inChannels * s.inPlane, yn = y + n * s.outChannels * s.outPlane
+            pool.parallelFor(min(tasks, s.inChannels)) { t in
+                let count = min(tasks, s.inChannels)
+                for c in s.inChannels * t / count..<s.inChannels * (t + 1) / count { plan.prepare(xn, channel: c, into: scratch) }
+            }
+            let rowTasks = min(tasks, s.outH)
+            pool.parallelFor(rowTasks) { t in
+                plan.run(rows: s.outH * t / rowTasks..<s.outH * (t + 1) / rowTasks, phased: UnsafePointer(scratch), weights: weights,
+                         bias: bias, relu: relu, y: yn)
+            }
+        }
+    }
+}
+
 extension ConvKernel: KernelAccessPattern {
     /// The GEMM paths' loop nest per image and group, or the direct path's order per
     /// image; the depthwise and sparse paths stream their operands once, as the counting
@@ -239,6 +274,13 @@ extension ConvKernel: KernelAccessPattern {
         // The residual is read as the first depth block's tiles are stored: before the
         // output's write, in the order of the steps below.
         let residualRegion: MemoryRegion? = residual && inputs.count > 3 ? inputs[3] : nil
+        if let rowConv, let packedWeights {
+            for n in 0..<s.batch {
+                rowConv.accessSteps(x: x.floats(n * s.inChannels * s.inPlane, s.inChannels * s.inPlane), weights: packedWeights,
+                                    y: y.floats(n * s.outChannels * s.outPlane, s.outChannels * s.outPlane), into: &steps)
+            }
+            return steps
+        }
         if let direct, let packedWeights {
             for n in 0..<s.batch {
                 if let residualRegion { steps.append(.read(residualRegion.floats(n * s.outChannels * s.outPlane, s.outChannels * s.outPlane))) }

@@ -1,0 +1,209 @@
+import CKernels
+import Model
+
+/// Direct convolution with output pixels in SIMD lanes, for the first conv of image
+/// models (3 input channels, 3×3 or 7×7 taps, stride 2): 32 consecutive pixels of one
+/// output row × 8 output channels per register tile (16 `SIMD16<Float>` accumulators),
+/// the input read as two contiguous vectors per depth index, the weights broadcast.
+///
+/// Why: `DirectConvPlan` keeps channels in lanes, so each tile ends in a transpose and
+/// 24-byte stores into 64 planes; with a depth of 27 that store was as long as the
+/// tile's FMAs (SqueezeNet's 3→64 3×3 conv: 0.30 ms against onnxruntime's 0.20). Here
+/// every store is 32 contiguous floats of one plane. A stride-2 row is split once into
+/// its even and odd columns (`ck_deinterleave_f32`), so that each tap's 32 inputs are
+/// contiguous too.
+///
+/// AVX-512 builds only (`applies`): with 8-lane vectors the tile would need twice the
+/// registers it has.
+struct RowConvPlan: Sendable {
+    static let groupChannels = 8, tilePixels = 32, halfTile = 16
+    /// Convs over at most this many input channels take this path: beyond it the
+    /// channel-lane tile's depth hides its store.
+    static let maximumChannels = 4
+
+    var channels: Int, outChannels: Int, height: Int, width: Int, outH: Int, outW: Int
+    var kernelH: Int, strideH: Int, padTop: Int, padLeft: Int, paddedH: Int, paddedW: Int
+    /// Columns of a row are split into `phases` (the stride across: 1 or 2) by parity.
+    var phases: Int
+    /// Floats of one phase of one padded row (a multiple of 16).
+    var phaseWidth: Int
+    /// Per depth index k = (channel, kernel row, kernel column): its offset in floats
+    /// from an output row's first pixel in the phased input.
+    var offsets: [Int32]
+
+    static func applies(_ s: ConvShape, residual: Bool) -> Bool {
+        guard KernelTarget.usesAVX512, s.group == 1, !residual, s.inChannels <= maximumChannels,
+              s.dilationH == 1, s.dilationW == 1, s.strideW == 1 || s.strideW == 2, s.outW >= halfTile else { return false }
+        return s.inChannels * s.paddedHeight * s.paddedWidth < Int(Int32.max)
+    }
+
+    init(_ s: ConvShape) {
+        channels = s.inChannels; outChannels = s.outChannels; height = s.height; width = s.width
+        outH = s.outH; outW = s.outW; kernelH = s.kernelH; strideH = s.strideH; padTop = s.padTop; padLeft = s.padLeft
+        paddedH = s.paddedHeight; paddedW = s.paddedWidth
+        phases = s.strideW
+        phaseWidth = ((paddedW + phases - 1) / phases + 15) / 16 * 16
+        var o: [Int32] = []
+        o.reserveCapacity(s.inChannels * s.taps)
+        for c in 0..<s.inChannels {
+            for kh in 0..<s.kernelH {
+                for kw in 0..<s.kernelW {
+                    o.append(Int32(((c * paddedH + kh) * phases + kw % phases) * phaseWidth + kw / phases))
+                }
+            }
+        }
+        offsets = o
+    }
+
+    var depth: Int { offsets.count }
+    var groups: Int { (outChannels + Self.groupChannels - 1) / Self.groupChannels }
+    var packedFloats: Int { groups * depth * Self.groupChannels }
+    /// The phased input of one image, then one padded row per channel for the split.
+    var scratchFloats: Int { channels * paddedH * phases * phaseWidth + channels * (paddedW + 16) }
+    /// Floats between two output rows' first pixels in the phased input.
+    var rowStep: Int { strideH * phases * phaseWidth }
+
+    /// Weights [cout][k] (ONNX order) as [group][k][8], zero padded past the last channel.
+    func pack(_ w: UnsafePointer<Float>) -> TensorStorage {
+        let storage = TensorStorage(count: max(packedFloats, 1) * 4)
+        let dst = storage.bytes.assumingMemoryBound(to: Float.self)
+        dst.initialize(repeating: 0, count: max(packedFloats, 1))
+        for oc in 0..<outChannels {
+            let g = oc / Self.groupChannels, lane = oc % Self.groupChannels
+            for k in 0..<depth { dst[(g * depth + k) * Self.groupChannels + lane] = w[oc * depth + k] }
+        }
+        return storage
+    }
+
+    /// Channel `c` of one image into the phased scratch: padded with zeros, each padded
+    /// row split by column parity when the stride across is 2.
+    func prepare(_ x: UnsafePointer<Float>, channel c: Int, into scratch: UnsafeMutablePointer<Float>) {
+        let row = scratch + channels * paddedH * phases * phaseWidth + c * (paddedW + 16)
+        let right = paddedW - padLeft - width
+        for r in 0..<paddedH {
+            let ih = r - padTop
+            let dst = scratch + (c * paddedH + r) * phases * phaseWidth
+            let target = phases == 1 ? dst : row
+            if ih >= 0 && ih < height {
+                target.update(repeating: 0, count: padLeft)
+                (target + padLeft).update(from: x + (c * height + ih) * width, count: width)
+                (target + padLeft + width).update(repeating: 0, count: right)
+            } else {
+                target.update(repeating: 0, count: paddedW)
+            }
+            if phases == 2 { ck_deinterleave_f32(row, paddedW, dst, dst + phaseWidth) }
+        }
+    }
+
+    /// Output rows `rows` of one image, every channel group: 32-pixel tiles, and a last
+    /// 32- or 16-pixel tile that ends at the row's end, overlapping the one before (its
+    /// shared outputs are computed twice, equal).
+    func run(rows: Range<Int>, phased: UnsafePointer<Float>, weights: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+             relu: Bool, y: UnsafeMutablePointer<Float>) {
+        let k = depth, plane = outH * outW
+        let full = outW / Self.tilePixels * Self.tilePixels, rest = outW - full
+        offsets.withUnsafeBufferPointer { offsets in
+            let o = offsets.baseAddress!
+            for oh in rows {
+                let x = phased + oh * rowStep
+                for g in 0..<groups {
+                    let w = weights + g * k * Self.groupChannels
+                    let c0 = g * Self.groupChannels, chans = min(Self.groupChannels, outChannels - c0)
+                    let out = y + c0 * plane + oh * outW
+                    var ow = 0
+                    while ow < full {
+                        Self.tile32(depth: k, x: x + ow, offsets: o, w: w, bias: bias.map { $0 + c0 }, relu: relu,
+                                    y: out + ow, plane: plane, channels: chans)
+                        ow += Self.tilePixels
+                    }
+                    if rest > Self.halfTile && outW >= Self.tilePixels {
+                        let at = outW - Self.tilePixels
+                        Self.tile32(depth: k, x: x + at, offsets: o, w: w, bias: bias.map { $0 + c0 }, relu: relu,
+                                    y: out + at, plane: plane, channels: chans)
+                    } else if rest > 0 {
+                        let at = outW - Self.halfTile
+                        Self.tile16(depth: k, x: x + at, offsets: o, w: w, bias: bias.map { $0 + c0 }, relu: relu,
+                                    y: out + at, plane: plane, channels: chans)
+                    }
+                }
+            }
+        }
+    }
+
+    /// Bias and Relu on 16 outputs of one channel, stored at `y`.
+    @inline(__always)
+    static func store(_ v: SIMD16<Float>, _ y: UnsafeMutablePointer<Float>, bias: Float, relu: Bool) {
+        var v = v + SIMD16(repeating: bias)
+        if relu { v = v.replacing(with: 0, where: v .< 0) }
+        UnsafeMutableRawPointer(y).storeBytes(of: v, as: SIMD16<Float>.self)
+    }
+
+    /// 32 pixels × 8 channels: two input vectors and eight broadcast weights a depth index.
+    @inline(never)
+    static func tile32(depth: Int, x: UnsafePointer<Float>, offsets: UnsafePointer<Int32>, w: UnsafePointer<Float>,
+                       bias: UnsafePointer<Float>?, relu: Bool, y: UnsafeMutablePointer<Float>, plane: Int, channels: Int) {
+        typealias V = SIMD16<Float>
+        var l0 = V(), l1 = V(), l2 = V(), l3 = V(), l4 = V(), l5 = V(), l6 = V(), l7 = V()
+        var h0 = V(), h1 = V(), h2 = V(), h3 = V(), h4 = V(), h5 = V(), h6 = V(), h7 = V()
+        var wp = w
+        for kk in 0..<depth {
+            let p = UnsafeRawPointer(x + Int(offsets[kk]))
+            let u = p.loadUnaligned(as: V.self), v = p.loadUnaligned(fromByteOffset: 64, as: V.self)
+            var s = V(repeating: wp[0]); l0 = l0.addingProduct(s, u); h0 = h0.addingProduct(s, v)
+            s = V(repeating: wp[1]); l1 = l1.addingProduct(s, u); h1 = h1.addingProduct(s, v)
+            s = V(repeating: wp[2]); l2 = l2.addingProduct(s, u); h2 = h2.addingProduct(s, v)
+            s = V(repeating: wp[3]); l3 = l3.addingProduct(s, u); h3 = h3.addingProduct(s, v)
+            s = V(repeating: wp[4]); l4 = l4.addingProduct(s, u); h4 = h4.addingProduct(s, v)
+            s = V(repeating: wp[5]); l5 = l5.addingProduct(s, u); h5 = h5.addingProduct(s, v)
+            s = V(repeating: wp[6]); l6 = l6.addingProduct(s, u); h6 = h6.addingProduct(s, v)
+            s = V(repeating: wp[7]); l7 = l7.addingProduct(s, u); h7 = h7.addingProduct(s, v)
+            wp += groupChannels
+        }
+        @inline(__always) func put(_ j: Int, _ lo: V, _ hi: V) {
+            guard j < channels else { return }
+            let b = bias?[j] ?? 0
+            store(lo, y + j * plane, bias: b, relu: relu)
+            store(hi, y + j * plane + halfTile, bias: b, relu: relu)
+        }
+        put(0, l0, h0); put(1, l1, h1); put(2, l2, h2); put(3, l3, h3)
+        put(4, l4, h4); put(5, l5, h5); put(6, l6, h6); put(7, l7, h7)
+    }
+
+    /// 16 pixels × 8 channels: a row's last tile when at most 16 pixels are left.
+    @inline(never)
+    static func tile16(depth: Int, x: UnsafePointer<Float>, offsets: UnsafePointer<Int32>, w: UnsafePointer<Float>,
+                       bias: UnsafePointer<Float>?, relu: Bool, y: UnsafeMutablePointer<Float>, plane: Int, channels: Int) {
+        typealias V = SIMD16<Float>
+        var l0 = V(), l1 = V(), l2 = V(), l3 = V(), l4 = V(), l5 = V(), l6 = V(), l7 = V()
+        var wp = w
+        for kk in 0..<depth {
+            let u = UnsafeRawPointer(x + Int(offsets[kk])).loadUnaligned(as: V.self)
+            l0 = l0.addingProduct(V(repeating: wp[0]), u); l1 = l1.addingProduct(V(repeating: wp[1]), u)
+            l2 = l2.addingProduct(V(repeating: wp[2]), u); l3 = l3.addingProduct(V(repeating: wp[3]), u)
+            l4 = l4.addingProduct(V(repeating: wp[4]), u); l5 = l5.addingProduct(V(repeating: wp[5]), u)
+            l6 = l6.addingProduct(V(repeating: wp[6]), u); l7 = l7.addingProduct(V(repeating: wp[7]), u)
+            wp += groupChannels
+        }
+        @inline(__always) func put(_ j: Int, _ v: V) {
+            if j < channels { store(v, y + j * plane, bias: bias?[j] ?? 0, relu: relu) }
+        }
+        put(0, l0); put(1, l1); put(2, l2); put(3, l3); put(4, l4); put(5, l5); put(6, l6); put(7, l7)
+    }
+}
+
+extension RowConvPlan {
+    /// The loop order over memory for one image, for the cache model: the input copied
+    /// into the phased scratch, then per output row every group's weights with the row's
+    /// input lines, and the output written once.
+    func accessSteps(x: MemoryRegion, weights: MemoryRegion, y: MemoryRegion, into steps: inout [AccessStep]) {
+        let phased = MemoryRegion(space: .scratch, offset: 0, bytes: channels * paddedH * phases * phaseWidth * 4)
+        steps.append(.read(x))
+        steps.append(.write(phased))
+        steps.append(.read(weights))
+        // One output row reads kernelH rows of every channel, in every phase.
+        let rowInput = channels * kernelH * phases * phaseWidth * 4
+        if outH > 1 { steps.append(.reread(weights, times: outH - 1, between: rowInput)) }
+        steps.append(.read(phased))
+        steps.append(.write(y))
+    }
+}
