@@ -54,6 +54,10 @@ struct DirectConvPlan: Sendable {
     /// A 1×1 kernel (the AVX-512 build's strided and small-plane 1×1 convs): its tiles
     /// step one channel plane per depth index (`microKernel1x1`).
     var oneByOne: Bool
+    /// Two consecutive full tiles of a panel run as one 12-pixel tile (`Tile12x32`): 1×1
+    /// kernels with AVX-512, whose 6×32 tile streams its weights from L2 at two vectors
+    /// per six broadcasts (SqueezeNet's 13² 512→1000 classifier conv).
+    var pairsTiles: Bool { oneByOne && Self.lanes > Self.halfLanes }
     /// Below this the unrolled tile was slower (SqueezeNet's 3-channel first conv, 6 %).
     static let unrolledMinimumChannels = 8
 
@@ -145,23 +149,23 @@ struct DirectConvPlan: Sendable {
              bias: UnsafePointer<Float>?, residual: UnsafePointer<Float>?, relu: Bool, y: UnsafeMutablePointer<Float>) {
         guard !range.isEmpty else { return }
         offsets.withUnsafeBufferPointer { offsets in
-            withUnsafeTemporaryAllocation(of: Float.self, capacity: Self.pixels * Self.lanes) { acc in
-                withUnsafeTemporaryAllocation(of: Int.self, capacity: Self.pixels) { bases in
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * Self.pixels * Self.lanes) { acc in
+                withUnsafeTemporaryAllocation(of: Int.self, capacity: 2 * Self.pixels) { bases in
                     let k = depth
                     // The first pixel of the next tile, as (row, column): stepped rather than
                     // divided, since six divisions per tile cost as much as a 27-deep tile.
                     var oh = range.lowerBound * Self.pixels / outW, ow = range.lowerBound * Self.pixels % outW
-                    func setBases(_ t: Int) {
+                    func setBases(_ t: Int, at first: Int = 0) {
                         let count = Swift.min(Self.pixels, outPlane - t * Self.pixels)
                         var h = oh, w = ow
-                        for i in 0..<Self.pixels {
+                        for i in first..<first + Self.pixels {
                             // Pixels past the plane's end recompute the first one; they are not stored.
-                            if i < count {
+                            if i - first < count {
                                 bases[i] = h * strideH * paddedW + w * strideW
                                 w += 1
                                 if w == outW { w = 0; h += 1 }
                             } else {
-                                bases[i] = bases[0]
+                                bases[i] = bases[first]
                             }
                         }
                         oh = h; ow = w
@@ -178,11 +182,11 @@ struct DirectConvPlan: Sendable {
                             Self.microKernel(kind, depth: k, x: x, bases: b, offsets: o, w: w, acc: a)
                         }
                     }
-                    func one(_ t: Int, _ p: Int) {
+                    func one(_ t: Int, _ p: Int, bases first: Int = 0) {
                         let q0 = t * Self.pixels, count = Swift.min(Self.pixels, outPlane - q0)
                         let w = weights + p * k * Self.lanes
                         let chans = Swift.min(Self.lanes, outChannels - p * Self.lanes)
-                        let b = UnsafePointer(bases.baseAddress!), o = offsets.baseAddress!, a = acc.baseAddress!
+                        let b = UnsafePointer(bases.baseAddress! + first), o = offsets.baseAddress!, a = acc.baseAddress!
                         if count <= 4 && chans > Self.halfLanes / 2 {
                             // A plane's last tile: 7×7 planes end in a 1-pixel tile, where the
                             // full tile would spend 12 cycles a depth step on one pixel.
@@ -225,18 +229,57 @@ struct DirectConvPlan: Sendable {
                         }
                         store(a, panel: p, q0: q0, count: count, bias: bias, residual: residual, relu: relu, y: y)
                     }
+                    // Tiles t and t + 1 of panel p as one 12-pixel tile (`pairsTiles`), when both
+                    // are full and the panel has more than 16 channels; else one by one.
+                    func pair(_ t: Int, _ p: Int) {
+                        let chans = Swift.min(Self.lanes, outChannels - p * Self.lanes)
+                        guard chans > Self.halfLanes else {
+                            one(t, p)
+                            one(t + 1, p, bases: Self.pixels)
+                            return
+                        }
+                        #if PICOJOULE_AVX512
+                        let a = acc.baseAddress!, q0 = t * Self.pixels
+                        Self.microKernel1x1(Tile12x32.self, channels: channels, plane: paddedH * paddedW, x: padded,
+                                            bases: UnsafePointer(bases.baseAddress!), w: weights + p * k * Self.lanes, acc: a)
+                        store(a, panel: p, q0: q0, count: Self.pixels, bias: bias, residual: residual, relu: relu, y: y)
+                        store(a + Self.pixels * Self.lanes, panel: p, q0: q0 + Self.pixels, count: Self.pixels, bias: bias,
+                              residual: residual, relu: relu, y: y)
+                        #endif
+                    }
+                    func pairable(_ t: Int) -> Bool {
+                        pairsTiles && t + 1 < range.upperBound && (t + 2) * Self.pixels <= outPlane
+                    }
                     if tileOuter {
-                        for t in range {
-                            setBases(t)
-                            for p in 0..<panels { one(t, p) }
+                        var t = range.lowerBound
+                        while t < range.upperBound {
+                            if pairable(t) {
+                                setBases(t)
+                                setBases(t + 1, at: Self.pixels)
+                                for p in 0..<panels { pair(t, p) }
+                                t += 2
+                            } else {
+                                setBases(t)
+                                for p in 0..<panels { one(t, p) }
+                                t += 1
+                            }
                         }
                     } else {
                         let h0 = oh, w0 = ow
                         for p in 0..<panels {
                             oh = h0; ow = w0
-                            for t in range {
-                                setBases(t)
-                                one(t, p)
+                            var t = range.lowerBound
+                            while t < range.upperBound {
+                                if pairable(t) {
+                                    setBases(t)
+                                    setBases(t + 1, at: Self.pixels)
+                                    pair(t, p)
+                                    t += 2
+                                } else {
+                                    setBases(t)
+                                    one(t, p)
+                                    t += 1
+                                }
                             }
                         }
                     }
@@ -425,6 +468,57 @@ struct Tile6x32: DirectConvTile {
         out.storeBytes(of: c30, toByteOffset: 192, as: V.self); out.storeBytes(of: c31, toByteOffset: 576, as: V.self)
         out.storeBytes(of: c40, toByteOffset: 256, as: V.self); out.storeBytes(of: c41, toByteOffset: 640, as: V.self)
         out.storeBytes(of: c50, toByteOffset: 320, as: V.self); out.storeBytes(of: c51, toByteOffset: 704, as: V.self)
+    }
+}
+
+/// Twelve pixels' accumulators for 32 channels (24 `SIMD16<Float>`): two weight vectors
+/// for twelve broadcasts, half the weight traffic per FMA of `Tile6x32`. Stores two
+/// 6-pixel blocks, each acc[half][pixel][16], the second `pixels · lanes` floats on.
+struct Tile12x32: DirectConvTile {
+    typealias V = SIMD16<Float>
+    var l0 = V(), l1 = V(), l2 = V(), l3 = V(), l4 = V(), l5 = V(), l6 = V(), l7 = V(), l8 = V(), l9 = V(), l10 = V(), l11 = V()
+    var h0 = V(), h1 = V(), h2 = V(), h3 = V(), h4 = V(), h5 = V(), h6 = V(), h7 = V(), h8 = V(), h9 = V(), h10 = V(), h11 = V()
+    let x0: UnsafePointer<Float>, x1: UnsafePointer<Float>, x2: UnsafePointer<Float>, x3: UnsafePointer<Float>
+    let x4: UnsafePointer<Float>, x5: UnsafePointer<Float>, x6: UnsafePointer<Float>, x7: UnsafePointer<Float>
+    let x8: UnsafePointer<Float>, x9: UnsafePointer<Float>, x10: UnsafePointer<Float>, x11: UnsafePointer<Float>
+
+    @inline(__always)
+    init(x: UnsafePointer<Float>, bases: UnsafePointer<Int>) {
+        x0 = x + bases[0]; x1 = x + bases[1]; x2 = x + bases[2]; x3 = x + bases[3]
+        x4 = x + bases[4]; x5 = x + bases[5]; x6 = x + bases[6]; x7 = x + bases[7]
+        x8 = x + bases[8]; x9 = x + bases[9]; x10 = x + bases[10]; x11 = x + bases[11]
+    }
+
+    @inline(__always)
+    mutating func step(_ o: Int, _ wp: UnsafeRawPointer) {
+        let w0 = wp.loadUnaligned(as: V.self), w1 = wp.loadUnaligned(fromByteOffset: 64, as: V.self)
+        var v = V(repeating: x0[o]); l0 = l0.addingProduct(v, w0); h0 = h0.addingProduct(v, w1)
+        v = V(repeating: x1[o]); l1 = l1.addingProduct(v, w0); h1 = h1.addingProduct(v, w1)
+        v = V(repeating: x2[o]); l2 = l2.addingProduct(v, w0); h2 = h2.addingProduct(v, w1)
+        v = V(repeating: x3[o]); l3 = l3.addingProduct(v, w0); h3 = h3.addingProduct(v, w1)
+        v = V(repeating: x4[o]); l4 = l4.addingProduct(v, w0); h4 = h4.addingProduct(v, w1)
+        v = V(repeating: x5[o]); l5 = l5.addingProduct(v, w0); h5 = h5.addingProduct(v, w1)
+        v = V(repeating: x6[o]); l6 = l6.addingProduct(v, w0); h6 = h6.addingProduct(v, w1)
+        v = V(repeating: x7[o]); l7 = l7.addingProduct(v, w0); h7 = h7.addingProduct(v, w1)
+        v = V(repeating: x8[o]); l8 = l8.addingProduct(v, w0); h8 = h8.addingProduct(v, w1)
+        v = V(repeating: x9[o]); l9 = l9.addingProduct(v, w0); h9 = h9.addingProduct(v, w1)
+        v = V(repeating: x10[o]); l10 = l10.addingProduct(v, w0); h10 = h10.addingProduct(v, w1)
+        v = V(repeating: x11[o]); l11 = l11.addingProduct(v, w0); h11 = h11.addingProduct(v, w1)
+    }
+
+    @inline(__always)
+    func store(_ acc: UnsafeMutablePointer<Float>) {
+        let out = UnsafeMutableRawPointer(acc)
+        let lows = (l0, l1, l2, l3, l4, l5, l6, l7, l8, l9, l10, l11), highs = (h0, h1, h2, h3, h4, h5, h6, h7, h8, h9, h10, h11)
+        @inline(__always) func put(_ i: Int, _ lo: V, _ hi: V) {
+            // Pixel i of block i / 6: its low half at [0][i % 6], its high half at [1][i % 6].
+            let block = (i / 6) * 768 + (i % 6) * 64
+            out.storeBytes(of: lo, toByteOffset: block, as: V.self)
+            out.storeBytes(of: hi, toByteOffset: block + 384, as: V.self)
+        }
+        put(0, lows.0, highs.0); put(1, lows.1, highs.1); put(2, lows.2, highs.2); put(3, lows.3, highs.3)
+        put(4, lows.4, highs.4); put(5, lows.5, highs.5); put(6, lows.6, highs.6); put(7, lows.7, highs.7)
+        put(8, lows.8, highs.8); put(9, lows.9, highs.9); put(10, lows.10, highs.10); put(11, lows.11, highs.11)
     }
 }
 #endif
