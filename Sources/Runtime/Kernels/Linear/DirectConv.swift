@@ -56,7 +56,9 @@ struct DirectConvPlan: Sendable {
     var oneByOne: Bool
     /// Two consecutive full tiles of a panel run as one 12-pixel tile (`Tile12x32`): 1×1
     /// kernels with AVX-512, whose 6×32 tile streams its weights from L2 at two vectors
-    /// per six broadcasts (SqueezeNet's 13² 512→1000 classifier conv).
+    /// per six broadcasts (SqueezeNet's 13² 512→1000 classifier conv). Not for 3×3
+    /// kernels: twelve input pointers and three row offsets do not fit the general
+    /// registers, and the spills made ResNet-50 17 % slower.
     var pairsTiles: Bool { oneByOne && Self.lanes > Self.halfLanes }
     /// Below this the unrolled tile was slower (SqueezeNet's 3-channel first conv, 6 %).
     static let unrolledMinimumChannels = 8
