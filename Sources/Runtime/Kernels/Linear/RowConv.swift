@@ -159,6 +159,18 @@ struct RowConvPlan: Sendable {
             s = V(repeating: wp[7]); l7 = l7.addingProduct(s, u); h7 = h7.addingProduct(s, v)
             wp += groupChannels
         }
+        if channels == groupChannels, let bias {
+            // A full group: no per-channel test between the stores.
+            store(l0, y, bias: bias[0], relu: relu); store(h0, y + halfTile, bias: bias[0], relu: relu)
+            store(l1, y + plane, bias: bias[1], relu: relu); store(h1, y + plane + halfTile, bias: bias[1], relu: relu)
+            store(l2, y + 2 * plane, bias: bias[2], relu: relu); store(h2, y + 2 * plane + halfTile, bias: bias[2], relu: relu)
+            store(l3, y + 3 * plane, bias: bias[3], relu: relu); store(h3, y + 3 * plane + halfTile, bias: bias[3], relu: relu)
+            store(l4, y + 4 * plane, bias: bias[4], relu: relu); store(h4, y + 4 * plane + halfTile, bias: bias[4], relu: relu)
+            store(l5, y + 5 * plane, bias: bias[5], relu: relu); store(h5, y + 5 * plane + halfTile, bias: bias[5], relu: relu)
+            store(l6, y + 6 * plane, bias: bias[6], relu: relu); store(h6, y + 6 * plane + halfTile, bias: bias[6], relu: relu)
+            store(l7, y + 7 * plane, bias: bias[7], relu: relu); store(h7, y + 7 * plane + halfTile, bias: bias[7], relu: relu)
+            return
+        }
         @inline(__always) func put(_ j: Int, _ lo: V, _ hi: V) {
             guard j < channels else { return }
             let b = bias?[j] ?? 0
