@@ -139,8 +139,16 @@ extension SGEMM {
                           into: UnsafeMutablePointer(mutating: b0))
                     pack = nil
                 }
-                tile(kc: kc, a: ap, b: b0, c: c, ldc: ldc, row: row, col: col, mr: left, nr: nr, alpha: alpha, stage: stage)
-                tile(kc: kc, a: ap, b: b1, c: c, ldc: ldc, row: row, col: col + nr, mr: left, nr: nr, alpha: alpha, stage: stage)
+                if left <= 4 {
+                    // M = 64, 256, 1024 leave 4 rows: eight 512-bit accumulators, where two
+                    // 4×16 tiles of 256-bit ones took twice the FMAs.
+                    let at = row * ldc + col
+                    microKernel4x32(kc: kc, a: ap, b0: b0, b1: b1, c: c + at, ldc: ldc, mr: left, alpha: alpha,
+                                    addend: stage.addend.map { $0 + at }, bias: stage.bias.map { $0 + row }, relu: stage.relu)
+                } else {
+                    tile(kc: kc, a: ap, b: b0, c: c, ldc: ldc, row: row, col: col, mr: left, nr: nr, alpha: alpha, stage: stage)
+                    tile(kc: kc, a: ap, b: b1, c: c, ldc: ldc, row: row, col: col + nr, mr: left, nr: nr, alpha: alpha, stage: stage)
+                }
                 row += mr
             }
         }
@@ -156,6 +164,37 @@ extension SGEMM {
         if let addend { v += UnsafeRawPointer(addend).loadUnaligned(as: SIMD16<Float>.self) }
         if relu { v = v.replacing(with: 0, where: v .< 0) }
         UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD16<Float>.self)
+    }
+
+    /// Up to four rows of a 6-row panel (`mr` of them stored) against 32 columns.
+    @inline(never)
+    static func microKernel4x32(kc: Int, a: UnsafePointer<Float>, b0: UnsafePointer<Float>, b1: UnsafePointer<Float>,
+                                c: UnsafeMutablePointer<Float>, ldc: Int, mr: Int, alpha: Float, addend: UnsafePointer<Float>?,
+                                bias: UnsafePointer<Float>?, relu: Bool) {
+        typealias V = SIMD16<Float>
+        var l0 = V(), l1 = V(), l2 = V(), l3 = V(), h0 = V(), h1 = V(), h2 = V(), h3 = V()
+        var ap = a
+        var p0 = UnsafeRawPointer(b0), p1 = UnsafeRawPointer(b1)
+        for _ in 0..<kc {
+            let u = p0.loadUnaligned(as: V.self), v = p1.loadUnaligned(as: V.self)
+            var x = V(repeating: ap[0]); l0 = l0.addingProduct(x, u); h0 = h0.addingProduct(x, v)
+            x = V(repeating: ap[1]); l1 = l1.addingProduct(x, u); h1 = h1.addingProduct(x, v)
+            x = V(repeating: ap[2]); l2 = l2.addingProduct(x, u); h2 = h2.addingProduct(x, v)
+            x = V(repeating: ap[3]); l3 = l3.addingProduct(x, u); h3 = h3.addingProduct(x, v)
+            ap += 6
+            p0 += 64
+            p1 += 64
+        }
+        @inline(__always) func store(_ i: Int, _ u: V, _ v: V) {
+            let at = i * ldc
+            let u = alpha == 1 ? u : u * alpha, v = alpha == 1 ? v : v * alpha
+            storeRow16(u, c + at, addend: addend.map { $0 + at }, bias: bias?[i], relu: relu)
+            storeRow16(v, c + at + 16, addend: addend.map { $0 + at + 16 }, bias: bias?[i], relu: relu)
+        }
+        store(0, l0, h0)
+        if mr > 1 { store(1, l1, h1) }
+        if mr > 2 { store(2, l2, h2) }
+        if mr > 3 { store(3, l3, h3) }
     }
 
     /// Twelve rows (two 6-row panels, rows `mr` of them stored) against 32 columns (two
