@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Peak multiply-accumulate throughput of one core for fp32 FMA and the int8 dot-product
-# instructions (x86-64 with AVX2 only): what bounds int8 against fp32 on this CPU.
+# instructions (x86-64 with AVX2; AVX-512 and VNNI lines where the CPU has them): what
+# bounds int8 against fp32 on this CPU.
 #   scripts/bench-peak.sh
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)

@@ -18,6 +18,14 @@ struct PoolKernel: Kernel {
     var slots: Int
     /// Whether planes go through `paddedPlane` (`takesPaddedRows`), decided once at prepare.
     var paddedRows = false
+    /// A max or average window that is the whole unpadded plane (ResNet-50's 7×7
+    /// AveragePool over 7×7 planes): one reduction of the contiguous plane, as
+    /// GlobalAveragePool does, instead of seven rows of seven reduced lane by lane.
+    var wholePlane: Bool {
+        let s = shape
+        return kind != .lp && s.outH == 1 && s.outW == 1 && s.kernelH == s.height && s.kernelW == s.width
+            && s.padTop == 0 && s.padLeft == 0 && s.padBottom == 0 && s.padRight == 0 && s.dilationH == 1 && s.dilationW == 1
+    }
 
     static func prepare(_ sig: KernelSignature, kind: Kind) throws(KernelError) -> PreparedKernel {
         let x = try sig.linearFloatInput(0)
@@ -71,6 +79,16 @@ struct PoolKernel: Kernel {
         let planes = shape.batch * shape.inChannels
         let tasks = min(max(1, min(slots, context.pool.threadCount)), planes)
         let scratch = context.scratch.assumingMemoryBound(to: Float.self)
+        if wholePlane {
+            let size = shape.inPlane
+            context.pool.parallelFor(tasks) { t in
+                for p in planes * t / tasks..<planes * (t + 1) / tasks {
+                    let src = x + p * size
+                    y[p] = kind == .max ? LinearSIMD.max(src, size) : LinearSIMD.sum(src, size) / Float(size)
+                }
+            }
+            return
+        }
         context.pool.parallelFor(tasks) { t in
             let buffer = scratch + t * Self.rowBufferFloats(shape)
             if paddedRows {
