@@ -111,23 +111,25 @@ struct ConvKernel: Kernel {
                                           macs: [.float32: Int64(sparse.nonZeros) * Int64(shape.batch * shape.outPlane)],
                                           ops: ops > 0 ? [.float32: ops] : [:], computeType: .float32)
                 }
+                // The direct paths: every output's full depth, weights packed for their tiles.
+                func direct(_ k: ConvKernel, _ packed: TensorStorage, scratchFloats: Int) -> PreparedKernel {
+                    var k = k
+                    k.packedW = LinearPackedFloats(packed)
+                    return PreparedKernel(kernel: k, scratchBytes: scratchFloats * 4, packedWeightBytes: packed.count,
+                                          macs: [.float32: outputs * Int64(k.depth)], ops: ops > 0 ? [.float32: ops] : [:],
+                                          computeType: .float32)
+                }
                 if (path == .im2col || path == .pointwise) && RowConvPlan.applies(shape, residual: k.residual) {
                     let plan = RowConvPlan(shape)
                     k.path = .rows
                     k.rowConv = plan
-                    k.packedW = LinearPackedFloats(plan.pack(src))
-                    return PreparedKernel(kernel: k, scratchBytes: plan.scratchFloats * 4, packedWeightBytes: k.packedW?.byteCount,
-                                          macs: [.float32: outputs * Int64(k.depth)], ops: ops > 0 ? [.float32: ops] : [:],
-                                          computeType: .float32)
+                    return direct(k, plan.pack(src), scratchFloats: plan.scratchFloats)
                 }
                 if (path == .im2col || path == .pointwise) && DirectConvPlan.applies(shape) {
                     let plan = DirectConvPlan(shape)
                     k.path = .direct
                     k.direct = plan
-                    k.packedW = LinearPackedFloats(plan.pack(src))
-                    return PreparedKernel(kernel: k, scratchBytes: plan.paddedFloats * 4, packedWeightBytes: k.packedW?.byteCount,
-                                          macs: [.float32: outputs * Int64(k.depth)], ops: ops > 0 ? [.float32: ops] : [:],
-                                          computeType: .float32)
+                    return direct(k, plan.pack(src), scratchFloats: plan.paddedFloats)
                 }
                 let per = SGEMM.packedACount(m: k.outG, k: k.depth)
                 let storage = TensorStorage(count: max(per * group, 1) * 4)
