@@ -1,8 +1,9 @@
 import CKernels
 import Model
 
-/// Direct convolution for ungrouped convs with a kernel larger than 1×1 and constant
-/// weights: 16 output channels in SIMD lanes, six output pixels per register tile
+/// Direct convolution for ungrouped convs with a kernel larger than 1×1 (and, with
+/// AVX-512, strided or small-plane 1×1 ones) and constant weights: 16 output channels
+/// (32 with AVX-512) in SIMD lanes, six output pixels per register tile
 /// broadcast straight from a zero-padded copy of the input, the whole depth
 /// (channels × taps) summed in registers before one store.
 ///
@@ -318,8 +319,8 @@ struct DirectConvPlan: Sendable {
         }
     }
 
-    /// The 6×16 register tile: for each depth index, six pixel values broadcast against
-    /// 16 channels of weights (12 accumulators and two weight vectors in ymm registers).
+    /// A register tile (`Tile6x16`, `Tile6x32` …) over the whole depth: for each depth
+    /// index, its pixels' values broadcast against the panel's weights at that index.
     @inline(never)
     static func microKernel<T: DirectConvTile>(_: T.Type, depth: Int, x: UnsafePointer<Float>, bases: UnsafePointer<Int>,
                                                offsets: UnsafePointer<Int32>, w: UnsafePointer<Float>, acc: UnsafeMutablePointer<Float>) {

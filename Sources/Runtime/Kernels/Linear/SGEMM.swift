@@ -7,8 +7,9 @@ import CKernels
 /// (12 `SIMD8<Float>` accumulators, FMA) runs over `kc`-deep slices. Blocking: a `kc`×`nc` block
 /// of B stays in L2/L3, a `kc`×16 B panel in L1, an `mc`×`kc` block of A in L2. Constant
 /// operands are packed once (`SGEMM.packA` / `SGEMM.packB`); others are packed per call
-/// into the caller's scratch. See docs in BLIS: "Anatomy of High-Performance Matrix
-/// Multiplication" (Goto, van de Geijn, 2008).
+/// into the caller's scratch. The AVX-512 build runs two panels of each as one tile
+/// (12×16 and 12×32 of `SIMD16<Float>`, `SGEMM+TallTile.swift`) with the same packing.
+/// See BLIS: "Anatomy of High-Performance Matrix Multiplication" (Goto, van de Geijn, 2008).
 enum SGEMM {
     static let mr = 6
     static let nr = 16
