@@ -527,6 +527,7 @@ extension PoolKernel {
                 rowCount = Float(pr.end - pr.first)
             }
             let out = y + oh * s.outW
+            let oddBytes = (odd - even) * 4
             var j = 0
             repeat {
                 // A last group that would run past the row overlaps the one before (shared
@@ -537,8 +538,13 @@ extension PoolKernel {
                 if s.strideW == 1 {
                     acc = taps.loadUnaligned(fromByteOffset: g * 4, as: V.self)
                     for c in 1..<s.kernelW { acc = R.combine(acc, taps.loadUnaligned(fromByteOffset: (g + c) * 4, as: V.self)) }
+                } else if s.kernelW == 3 {
+                    // Nearly every stride-2 pool: even, odd and the next even column, with no
+                    // tap loop between the loads.
+                    acc = R.combine(R.combine(taps.loadUnaligned(fromByteOffset: g * 4, as: V.self),
+                                              taps.loadUnaligned(fromByteOffset: oddBytes + g * 4, as: V.self)),
+                                    taps.loadUnaligned(fromByteOffset: (g + 1) * 4, as: V.self))
                 } else {
-                    let oddBytes = (odd - even) * 4
                     acc = taps.loadUnaligned(fromByteOffset: g * 4, as: V.self)
                     for c in 1..<s.kernelW {
                         let at = (c & 1) * oddBytes + (g + c / 2) * 4
