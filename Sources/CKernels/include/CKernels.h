@@ -382,6 +382,40 @@ static inline void ck_reduce3_deinterleave(const float *src, long rs, long width
     }
 }
 
+#if defined(__AVX512F__)
+/// A 3×3 stride-2 max pool over one unpadded plane of `width` columns into `out_h` rows of
+/// `out_w` ≥ 16 outputs (every window inside the plane), sixteen outputs a step: the three
+/// rows' maximum over columns 2j … 2j + 31 split into even and odd columns, and the even
+/// columns shifted by one (column 2j + 32 from the next step's first column). A last step
+/// that would run past the row overlaps the one before. Why: a row of SqueezeNet's
+/// pools is 13 to 111 floats, and the row-by-row path spent as long per row outside
+/// its vectors as in them. The max keeps the first operand when either is NaN, as
+/// `ck_reduce3_deinterleave` does.
+static inline void ck_maxpool3x3s2_plane(const float *x, long width, long out_h, long out_w, float *y) {
+    const __m512i evens = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
+    const __m512i odds = _mm512_set_epi32(31, 29, 27, 25, 23, 21, 19, 17, 15, 13, 11, 9, 7, 5, 3, 1);
+    const __m512i next = _mm512_set_epi32(0, 30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2);
+    for (long r = 0; r < out_h; r++) {
+        const float *s0 = x + 2 * r * width, *s1 = s0 + width, *s2 = s1 + width;
+        float *d = y + r * out_w;
+        for (long j = 0; j < out_w; j += 16) {
+            const long at = j + 16 <= out_w ? j : out_w - 16;
+            const long c = 2 * at;
+            const __m512 a = _mm512_max_ps(_mm512_max_ps(_mm512_loadu_ps(s2 + c), _mm512_loadu_ps(s1 + c)), _mm512_loadu_ps(s0 + c));
+            // Columns c + 16 … c + 31; the last of them may lie past the row's last window
+            // (then unused), never past the plane: c + 31 ≤ 2 · out_w − 1 ≤ width.
+            const __m512 b = _mm512_max_ps(_mm512_max_ps(_mm512_loadu_ps(s2 + c + 16), _mm512_loadu_ps(s1 + c + 16)),
+                                           _mm512_loadu_ps(s0 + c + 16));
+            const float tail = s0[c + 32] < s1[c + 32] ? s1[c + 32] : s0[c + 32];
+            const float edge = tail < s2[c + 32] ? s2[c + 32] : tail;
+            const __m512 e = _mm512_permutex2var_ps(a, evens, b), o = _mm512_permutex2var_ps(a, odds, b);
+            const __m512 e1 = _mm512_mask_mov_ps(_mm512_permutex2var_ps(a, next, b), (__mmask16)0x8000, _mm512_set1_ps(edge));
+            _mm512_storeu_ps(d + at, _mm512_max_ps(e1, _mm512_max_ps(o, e)));
+        }
+    }
+}
+#endif
+
 // ---------------------------------------------------------------------------
 // Software prefetch (pools, depthwise convs). Swift has no prefetch intrinsic.
 // ---------------------------------------------------------------------------

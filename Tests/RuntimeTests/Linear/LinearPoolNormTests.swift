@@ -24,6 +24,9 @@ struct LinearPoolNormTests {
         // Stride-2 rows reduced and split in one pass: an even left pad of 2 and an odd
         // width, whose last 16 columns overlap the block before from an even column.
         ([1, 2, 7, 33], [3, 3], [2, 2], [0, 2, 0, 1], [1, 1], false),
+        // Unpadded 3×3 stride-2 max pools, 16 outputs a step with AVX-512: rows of 55
+        // (the last step overlapping the one before) and of 17 from an even width.
+        ([1, 3, 9, 36], [3, 3], [2, 2], [0, 0, 0, 0], [1, 1], false),
         // Windows that are the whole plane (ResNet-50's 7×7 AveragePool), one reduction
         // per plane: square over 20 planes, and 5×3 with 19 floats of a vector left over.
         ([2, 10, 7, 7], [7, 7], [1, 1], [0, 0, 0, 0], [1, 1], false),

@@ -21,6 +21,15 @@ struct PoolKernel: Kernel {
     /// A max or average window that is the whole unpadded plane (ResNet-50's 7×7
     /// AveragePool over 7×7 planes): one reduction of the contiguous plane, as
     /// GlobalAveragePool does, instead of seven rows of seven reduced lane by lane.
+    /// An unpadded 3×3 stride-2 max pool whose windows all lie inside the plane, rows of at
+    /// least 16 outputs: `ck_maxpool3x3s2_plane` (AVX-512 builds).
+    var maxPool3x3s2: Bool {
+        let s = shape
+        guard KernelTarget.usesAVX512, kind == .max, s.kernelH == 3, s.kernelW == 3, s.strideH == 2, s.strideW == 2,
+              s.dilationH == 1, s.dilationW == 1, s.padTop == 0, s.padLeft == 0, s.padBottom == 0, s.padRight == 0 else { return false }
+        return s.outW >= 16 && s.outH == (s.height - 3) / 2 + 1 && s.outW == (s.width - 3) / 2 + 1
+    }
+
     var wholePlane: Bool {
         let s = shape
         return kind != .lp && s.outH == 1 && s.outW == 1 && s.kernelH == s.height && s.kernelW == s.width
@@ -79,6 +88,17 @@ struct PoolKernel: Kernel {
         let planes = shape.batch * shape.inChannels
         let tasks = min(max(1, min(slots, context.pool.threadCount)), planes)
         let scratch = context.scratch.assumingMemoryBound(to: Float.self)
+        #if PICOJOULE_AVX512
+        if maxPool3x3s2 {
+            let s = shape
+            context.pool.parallelFor(tasks) { t in
+                for p in planes * t / tasks..<planes * (t + 1) / tasks {
+                    ck_maxpool3x3s2_plane(x + p * s.inPlane, s.width, s.outH, s.outW, y + p * s.outPlane)
+                }
+            }
+            return
+        }
+        #endif
         if wholePlane {
             let size = shape.inPlane
             context.pool.parallelFor(tasks) { t in
