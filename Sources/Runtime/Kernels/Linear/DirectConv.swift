@@ -235,20 +235,19 @@ struct DirectConvPlan: Sendable {
                     // Tiles t and t + 1 of panel p as one 12-pixel tile (`pairsTiles`), when both
                     // are full and the panel has more than 16 channels; else one by one.
                     func pair(_ t: Int, _ p: Int) {
-                        let chans = Swift.min(Self.lanes, outChannels - p * Self.lanes)
-                        guard chans > Self.halfLanes else {
-                            one(t, p)
-                            one(t + 1, p, bases: Self.pixels)
+                        #if PICOJOULE_AVX512
+                        if outChannels - p * Self.lanes > Self.halfLanes {
+                            let a = acc.baseAddress!, q0 = t * Self.pixels
+                            Self.microKernel1x1(Tile12x32.self, channels: channels, plane: paddedH * paddedW, x: padded,
+                                                bases: UnsafePointer(bases.baseAddress!), w: weights + p * k * Self.lanes, acc: a)
+                            store(a, panel: p, q0: q0, count: Self.pixels, bias: bias, residual: residual, relu: relu, y: y)
+                            store(a + Self.pixels * Self.lanes, panel: p, q0: q0 + Self.pixels, count: Self.pixels, bias: bias,
+                                  residual: residual, relu: relu, y: y)
                             return
                         }
-                        #if PICOJOULE_AVX512
-                        let a = acc.baseAddress!, q0 = t * Self.pixels
-                        Self.microKernel1x1(Tile12x32.self, channels: channels, plane: paddedH * paddedW, x: padded,
-                                            bases: UnsafePointer(bases.baseAddress!), w: weights + p * k * Self.lanes, acc: a)
-                        store(a, panel: p, q0: q0, count: Self.pixels, bias: bias, residual: residual, relu: relu, y: y)
-                        store(a + Self.pixels * Self.lanes, panel: p, q0: q0 + Self.pixels, count: Self.pixels, bias: bias,
-                              residual: residual, relu: relu, y: y)
                         #endif
+                        one(t, p)
+                        one(t + 1, p, bases: Self.pixels)
                     }
                     func pairable(_ t: Int) -> Bool {
                         pairsTiles && t + 1 < range.upperBound && (t + 2) * Self.pixels <= outPlane
