@@ -130,6 +130,8 @@ if want("squeezenet") {
     conv("Conv 55x55 64->16 1x1", c: 64, m: 16, hw: 55, k: 1, s: 1, pad: 0)
     conv("Conv 55x55 16->64 1x1", c: 16, m: 64, hw: 55, k: 1, s: 1, pad: 0)
     conv("Conv 55x55 16->64 3x3", c: 16, m: 64, hw: 55, k: 3, s: 1, pad: 1)
+    conv("Conv 27x27 32->128 3x3", c: 32, m: 128, hw: 27, k: 3, s: 1, pad: 1)
+    conv("Conv 13x13 64->256 3x3", c: 64, m: 256, hw: 13, k: 3, s: 1, pad: 1)
     conv("Conv 13x13 512->1000 1x1", c: 512, m: 1000, hw: 13, k: 1, s: 1, pad: 0)
 }
 if want("depthwise") {

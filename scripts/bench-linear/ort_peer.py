@@ -52,6 +52,7 @@ for name, c, mo, hw, k, st, g in [("Conv 56x56 64->64 3x3", 64, 64, 56, 3, 1, 1)
     bench(name, model("Conv", [1, c, hw, hw], [mo, c // g, k, k], [1, mo, o, o], attrs), [1, c, hw, hw], 2 * mo * o * o * (c // g) * k * k)
 for name, c, mo, hw, k, st, p in [("Conv 224 3->64 3x3 s2", 3, 64, 224, 3, 2, 0), ("Conv 55x55 64->16 1x1", 64, 16, 55, 1, 1, 0),
                                   ("Conv 55x55 16->64 1x1", 16, 64, 55, 1, 1, 0), ("Conv 55x55 16->64 3x3", 16, 64, 55, 3, 1, 1),
+                                  ("Conv 27x27 32->128 3x3", 32, 128, 27, 3, 1, 1), ("Conv 13x13 64->256 3x3", 64, 256, 13, 3, 1, 1),
                                   ("Conv 13x13 512->1000 1x1", 512, 1000, 13, 1, 1, 0)]:
     o = (hw + 2 * p - k) // st + 1
     attrs = {"pads": [p] * 4, "strides": [st, st]}

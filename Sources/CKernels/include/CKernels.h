@@ -416,9 +416,38 @@ static inline void ck_maxpool3x3s2_plane(const float *x, long width, long out_h,
 }
 #endif
 
+#if defined(__AVX512F__)
+/// Stores one 16-lane half of a `GridConvPlan` tile: for each of `channels` channels j,
+/// the vector at acc + j · acc_stride holds 16 consecutive positions of the padded-width
+/// grid, of which the lanes set in `keep` are output pixels. Those lanes are packed
+/// (`vcompressps`), the bias, then the residual (y's layout) added and the Relu applied,
+/// and stored as popcount(keep) contiguous floats at y + j · plane. Why compress: the
+/// lanes that fall on the grid's pad columns sit between two rows' pixels, so the pixels
+/// of one vector are a prefix and suffix (or more pieces for rows under 16), which a
+/// plain store would have to write in several masked pieces. The max keeps the second
+/// operand when either is NaN, as `ck_store_tile_6x16_transposed` does.
+static inline void ck_store_grid16(const float *acc, long acc_stride, const float *bias, const float *res, int relu,
+                                   unsigned keep, float *y, long plane, int channels) {
+    const __mmask16 in = (__mmask16)keep;
+    const __mmask16 out = (__mmask16)((1u << __builtin_popcount(keep & 0xFFFFu)) - 1u);
+    const __m512 zero = _mm512_setzero_ps();
+    for (int j = 0; j < channels; j++) {
+        __m512 v = _mm512_maskz_compress_ps(in, _mm512_loadu_ps(acc + j * acc_stride));
+        if (bias) v = _mm512_add_ps(v, _mm512_set1_ps(bias[j]));
+        if (res) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(out, res + j * plane));
+        if (relu) v = _mm512_max_ps(zero, v);
+        _mm512_mask_storeu_ps(y + j * plane, out, v);
+    }
+}
+#endif
+
 // ---------------------------------------------------------------------------
 // Software prefetch (pools, depthwise convs). Swift has no prefetch intrinsic.
 // ---------------------------------------------------------------------------
+
+/// Asks for the 64-byte line at `p` in L2 and below (not L1), for reading: one line of
+/// weights a later tile needs, fetched while this one computes.
+static inline void ck_prefetch_l2(const void *p) { __builtin_prefetch(p, 0, 2); }
 
 /// Asks for every 64-byte line of [p, p + bytes) in all cache levels, for reading. A
 /// prefetch never faults, so the range may run past the end of a buffer.

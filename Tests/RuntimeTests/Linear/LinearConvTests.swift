@@ -96,6 +96,14 @@ struct LinearConvTests {
         LinearConvCase(channels: 3, outChannels: 20, height: 30, width: 70, kernel: (3, 3), stride: (2, 2), pads: [1, 1, 1, 1]),
         LinearConvCase(batch: 2, channels: 3, outChannels: 16, height: 12, width: 56, kernel: (7, 7), pads: [3, 3, 3, 3], bias: false),
         LinearConvCase(channels: 1, outChannels: 8, height: 9, width: 40, kernel: (3, 3), stride: (2, 2)),
+        // Shallow 3×3 stride-1 shapes (5–64 channels, rows of at least 16: the grid path with
+        // AVX-512): 32-position tiles that cross row ends, two full groups of 8 channels and
+        // one of 4; rows of exactly 16 without pads (grid width 18); uneven pads (one pad
+        // column) over two images without bias; 64 channels, a last tile of one pixel.
+        LinearConvCase(channels: 16, outChannels: 20, height: 9, width: 17, kernel: (3, 3), pads: [1, 1, 1, 1]),
+        LinearConvCase(channels: 5, outChannels: 8, height: 7, width: 18, kernel: (3, 3)),
+        LinearConvCase(batch: 2, channels: 7, outChannels: 9, height: 6, width: 21, kernel: (3, 3), pads: [0, 1, 1, 0], bias: false),
+        LinearConvCase(channels: 64, outChannels: 16, height: 3, width: 29, kernel: (3, 3), pads: [1, 1, 1, 1]),
     ]
 
     @Test("Conv matches the reference", arguments: cases, [1, 3])
@@ -169,6 +177,21 @@ struct LinearConvTests {
         #expect(prepared.macs[.float32] == Int64(20 * 15 * 35 * 27))
     }
 
+    @Test("a shallow 3×3 stride-1 conv packs 8-channel groups and one padded image for the grid path with AVX-512")
+    func gridPathSizes() throws {
+        let prepared = try linearPrepare("Conv", attributes: ["pads": .ints([1, 1, 1, 1])],
+                                         inputs: [LinearInput([Float](repeating: 0, count: 16 * 9 * 17), [1, 16, 9, 17]),
+                                                  LinearInput([Float](repeating: 0.5, count: 20 * 144), [20, 16, 3, 3], constant: true)],
+                                         outputShapes: [[1, 20, 9, 17]])
+        if KernelTarget.usesAVX512 {
+            #expect(prepared.packedWeightBytes == 3 * 8 * 144 * 4, "three groups of 8 channels × 144 depths")
+            #expect(prepared.scratchBytes == (16 * 11 * 19 + 64) * 4, "16 planes padded to 11×19, then 64 zeros for the last tile")
+        } else {
+            #expect(prepared.packedWeightBytes == 2 * 16 * 144 * 4, "two panels of 16 channels × 144 depths")
+        }
+        #expect(prepared.macs[.float32] == Int64(20 * 9 * 17 * 144), "pad-column lanes are not counted")
+    }
+
     @Test("a fused residual is added before the fused Relu on every path", arguments: [
         // direct, pointwise GEMM, im2col GEMM (runtime weights), depthwise, sparse
         (LinearConvCase(batch: 2, channels: 8, outChannels: 20, height: 7, width: 9, kernel: (3, 3), pads: [1, 1, 1, 1]), 1.0),
@@ -184,6 +207,8 @@ struct LinearConvTests {
         (LinearConvCase(channels: 6, outChannels: 9, height: 8, width: 10, kernel: (3, 3), pads: [1, 1, 1, 1], group: 3, constantWeights: false), 1.0),
         (LinearConvCase(channels: 6, outChannels: 6, height: 10, width: 19, kernel: (3, 3), pads: [1, 1, 1, 1], group: 6), 1.0),
         (LinearConvCase(channels: 16, outChannels: 16, height: 6, width: 7, kernel: (3, 3), pads: [1, 1, 1, 1]), 0.2),
+        // The grid path, its residual added to the packed lanes.
+        (LinearConvCase(channels: 8, outChannels: 12, height: 5, width: 19, kernel: (3, 3), pads: [1, 1, 1, 1]), 1.0),
         // A first-conv shape with a residual stays off the row path (its last tile
         // recomputes outputs, which would add the residual twice).
         (LinearConvCase(channels: 3, outChannels: 16, height: 6, width: 40, kernel: (3, 3), pads: [1, 1, 1, 1]), 1.0),
@@ -218,6 +243,7 @@ struct LinearConvTests {
         LinearConvCase(channels: 6, outChannels: 6, height: 10, width: 19, kernel: (3, 3), pads: [1, 1, 1, 1], group: 6),
         LinearConvCase(channels: 5, outChannels: 5, height: 9, width: 12, kernel: (5, 3), pads: [2, 1, 2, 1], group: 5),
         LinearConvCase(channels: 3, outChannels: 12, height: 6, width: 40, kernel: (3, 3), pads: [1, 1, 1, 1]),
+        LinearConvCase(channels: 12, outChannels: 10, height: 5, width: 24, kernel: (3, 3), pads: [1, 1, 1, 1]),
     ])
     func fusedRelu(_ c: LinearConvCase) throws {
         var rng = LinearSeededGenerator(seed: UInt64(c.width * 3 + c.group))

@@ -32,7 +32,7 @@ struct ConvShape: Sendable {
 /// zeros (pruned models) run the non-depthwise paths through `SparseConv` instead,
 /// and the node then counts only the MACs of its non-zero weights.
 struct ConvKernel: Kernel {
-    enum Path: Sendable { case depthwise, pointwise, im2col, direct, rows }
+    enum Path: Sendable { case depthwise, pointwise, im2col, direct, rows, grid }
     var shape: ConvShape
     var path: Path
     var packedW: LinearPackedFloats?
@@ -42,6 +42,8 @@ struct ConvKernel: Kernel {
     var direct: DirectConvPlan?
     /// The `.rows` path's geometry (first convs, AVX-512); `packedW` then holds its groups.
     var rowConv: RowConvPlan?
+    /// The `.grid` path's geometry (shallow 3×3 stride-1 convs, AVX-512).
+    var gridConv: GridConvPlan?
     var hasBias: Bool
     /// A Relu fused by `ReluFusion`: applied as each output tile is stored.
     var relu = false
@@ -100,7 +102,7 @@ struct ConvKernel: Kernel {
         switch path {
         case .depthwise:
             scratch = k.depthwiseRowStride * k.depthwisePaddedHeight * 4 * k.slots
-        case .pointwise, .im2col, .direct, .rows:
+        case .pointwise, .im2col, .direct, .rows, .grid:
             if let wc = sig.linearFloatConstant(1) {
                 let src = wc.storage.bytes.assumingMemoryBound(to: Float.self)
                 if SparseWeightRows.density(src, count: cout * k.depth) <= SparseWeightRows.maximumDensity {
@@ -123,6 +125,12 @@ struct ConvKernel: Kernel {
                     let plan = RowConvPlan(shape)
                     k.path = .rows
                     k.rowConv = plan
+                    return direct(k, plan.pack(src), scratchFloats: plan.scratchFloats)
+                }
+                if path == .im2col && GridConvPlan.applies(shape) {
+                    let plan = GridConvPlan(shape)
+                    k.path = .grid
+                    k.gridConv = plan
                     return direct(k, plan.pack(src), scratchFloats: plan.scratchFloats)
                 }
                 if (path == .im2col || path == .pointwise) && DirectConvPlan.applies(shape) {
@@ -173,6 +181,10 @@ struct ConvKernel: Kernel {
         }
         if let rowConv, let packedW {
             runRows(rowConv, weights: packedW.pointer, x: x, y: y, bias: bias, scratch: scratch, pool: context.pool)
+            return
+        }
+        if let gridConv, let packedW {
+            runGrid(gridConv, weights: packedW.pointer, x: x, y: y, bias: bias, residual: residualInput, scratch: scratch, pool: context.pool)
             return
         }
         if let direct, let packedW {
@@ -264,6 +276,26 @@ extension ConvKernel {
     }
 }
 
+extension ConvKernel {
+    func runGrid(_ plan: GridConvPlan, weights: UnsafePointer<Float>, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>,
+                 bias: UnsafePointer<Float>?, residual: UnsafePointer<Float>?, scratch: UnsafeMutablePointer<Float>, pool: ThreadPool) {
+        let s = shape
+        let tasks = max(1, min(slots, pool.threadCount))
+        for n in 0..<s.batch {
+            let xn = x + n * s.inChannels * s.inPlane, yn = y + n * s.outChannels * s.outPlane
+            let padTasks = min(tasks, s.inChannels)
+            pool.parallelFor(padTasks) { t in
+                plan.prepare(xn, channels: s.inChannels * t / padTasks..<s.inChannels * (t + 1) / padTasks, into: scratch)
+            }
+            let tiles = plan.tiles, tileTasks = min(tasks, tiles)
+            pool.parallelFor(tileTasks) { t in
+                plan.run(tiles: tiles * t / tileTasks..<tiles * (t + 1) / tileTasks, padded: UnsafePointer(scratch), weights: weights,
+                         bias: bias, residual: residual.map { $0 + n * s.outChannels * s.outPlane }, relu: relu, y: yn)
+            }
+        }
+    }
+}
+
 extension ConvKernel: KernelAccessPattern {
     /// The GEMM paths' loop nest per image and group, or the direct path's order per
     /// image; the depthwise and sparse paths stream their operands once, as the counting
@@ -280,6 +312,14 @@ extension ConvKernel: KernelAccessPattern {
             for n in 0..<s.batch {
                 rowConv.accessSteps(x: x.floats(n * s.inChannels * s.inPlane, s.inChannels * s.inPlane), weights: packedWeights,
                                     y: y.floats(n * s.outChannels * s.outPlane, s.outChannels * s.outPlane), into: &steps)
+            }
+            return steps
+        }
+        if let gridConv, let packedWeights {
+            for n in 0..<s.batch {
+                if let residualRegion { steps.append(.read(residualRegion.floats(n * s.outChannels * s.outPlane, s.outChannels * s.outPlane))) }
+                gridConv.accessSteps(x: x.floats(n * s.inChannels * s.inPlane, s.inChannels * s.inPlane), weights: packedWeights,
+                                     y: y.floats(n * s.outChannels * s.outPlane, s.outChannels * s.outPlane), into: &steps)
             }
             return steps
         }

@@ -128,6 +128,13 @@ struct DirectConvPlan: Sendable {
 
     /// Copies one image's input planes into `padded` with zeros around them.
     func pad(_ x: UnsafePointer<Float>, into padded: UnsafeMutablePointer<Float>, channels range: Range<Int>) {
+        Self.pad(x, into: padded, channels: range, height: height, width: width, paddedH: paddedH, paddedW: paddedW,
+                 padTop: padTop, padLeft: padLeft)
+    }
+
+    /// Planes `range` of height × width into planes of paddedH × paddedW (also `GridConvPlan`'s).
+    static func pad(_ x: UnsafePointer<Float>, into padded: UnsafeMutablePointer<Float>, channels range: Range<Int>,
+                    height: Int, width: Int, paddedH: Int, paddedW: Int, padTop: Int, padLeft: Int) {
         let right = paddedW - padLeft - width
         for c in range {
             let src = x + c * height * width
@@ -175,17 +182,19 @@ struct DirectConvPlan: Sendable {
                     }
                     @inline(__always)
                     func tile<T: DirectConvTile>(_ kind: T.Type, _ k: Int, _ x: UnsafePointer<Float>, _ b: UnsafePointer<Int>,
-                                                 _ o: UnsafePointer<Int32>, _ w: UnsafePointer<Float>, _ a: UnsafeMutablePointer<Float>) {
+                                                 _ o: UnsafePointer<Int32>, _ w: UnsafePointer<Float>, _ a: UnsafeMutablePointer<Float>,
+                                                 _ ahead: Prefetch?) {
                         if unrolled3x3 {
                             Self.microKernel3x3(kind, channels: channels, plane: paddedH * paddedW, rowStride: paddedW, x: x,
-                                                bases: b, w: w, acc: a)
+                                                bases: b, w: w, acc: a, ahead: ahead)
                         } else if oneByOne {
-                            Self.microKernel1x1(kind, channels: channels, plane: paddedH * paddedW, x: x, bases: b, w: w, acc: a)
+                            Self.microKernel1x1(kind, channels: channels, plane: paddedH * paddedW, x: x, bases: b, w: w, acc: a,
+                                                ahead: ahead)
                         } else {
-                            Self.microKernel(kind, depth: k, x: x, bases: b, offsets: o, w: w, acc: a)
+                            Self.microKernel(kind, depth: k, x: x, bases: b, offsets: o, w: w, acc: a, ahead: ahead)
                         }
                     }
-                    func one(_ t: Int, _ p: Int, bases first: Int = 0) {
+                    func one(_ t: Int, _ p: Int, bases first: Int = 0, ahead: Prefetch? = nil) {
                         let q0 = t * Self.pixels, count = Swift.min(Self.pixels, outPlane - q0)
                         let w = weights + p * k * Self.lanes
                         let chans = Swift.min(Self.lanes, outChannels - p * Self.lanes)
@@ -216,16 +225,17 @@ struct DirectConvPlan: Sendable {
                                     lane += Self.halfLanes / 2
                                     continue
                                 }
+                                let a = lane == 0 ? ahead : nil
                                 #if PICOJOULE_AVX512
                                 if left > 16 {
-                                    tile(Tile6x32.self, k, padded, b, o, wl, al)
+                                    tile(Tile6x32.self, k, padded, b, o, wl, al, a)
                                     lane += 32
                                 } else {
-                                    tile(Tile6x16.self, k, padded, b, o, wl, al)
+                                    tile(Tile6x16.self, k, padded, b, o, wl, al, a)
                                     lane += 16
                                 }
                                 #else
-                                tile(Tile6x16.self, k, padded, b, o, wl, al)
+                                tile(Tile6x16.self, k, padded, b, o, wl, al, a)
                                 lane += 16
                                 #endif
                             }
@@ -234,19 +244,20 @@ struct DirectConvPlan: Sendable {
                     }
                     // Tiles t and t + 1 of panel p as one 12-pixel tile (`pairsTiles`), when both
                     // are full and the panel has more than 16 channels; else one by one.
-                    func pair(_ t: Int, _ p: Int) {
+                    func pair(_ t: Int, _ p: Int, ahead: Prefetch? = nil) {
                         #if PICOJOULE_AVX512
                         if outChannels - p * Self.lanes > Self.halfLanes {
                             let a = acc.baseAddress!, q0 = t * Self.pixels
                             Self.microKernel1x1(Tile12x32.self, channels: channels, plane: paddedH * paddedW, x: padded,
-                                                bases: UnsafePointer(bases.baseAddress!), w: weights + p * k * Self.lanes, acc: a)
+                                                bases: UnsafePointer(bases.baseAddress!), w: weights + p * k * Self.lanes, acc: a,
+                                                ahead: ahead)
                             store(a, panel: p, q0: q0, count: Self.pixels, bias: bias, residual: residual, relu: relu, y: y)
                             store(a + Self.pixels * Self.lanes, panel: p, q0: q0 + Self.pixels, count: Self.pixels, bias: bias,
                                   residual: residual, relu: relu, y: y)
                             return
                         }
                         #endif
-                        one(t, p)
+                        one(t, p, ahead: ahead)
                         one(t + 1, p, bases: Self.pixels)
                     }
                     func pairable(_ t: Int) -> Bool {
@@ -268,18 +279,28 @@ struct DirectConvPlan: Sendable {
                         }
                     } else {
                         let h0 = oh, w0 = ow
+                        // The j-th tile of a panel asks for the j-th stretch of the next
+                        // panel's lines (`Prefetch`): one line per depth index, one per
+                        // kernel row of a channel in the unrolled 3×3 tile.
+                        let panelBytes = k * Self.laneBytes, stretch = (unrolled3x3 ? channels * 3 : k) * 64
                         for p in 0..<panels {
                             oh = h0; ow = w0
-                            var t = range.lowerBound
+                            var t = range.lowerBound, j = 0
+                            let next = UnsafeRawPointer(weights + (p + 1) * k * Self.lanes)
+                            func ahead() -> Prefetch? {
+                                defer { j += 1 }
+                                guard p + 1 < panels, j * stretch < panelBytes else { return nil }
+                                return Prefetch(from: next + j * stretch, step: 64)
+                            }
                             while t < range.upperBound {
                                 if pairable(t) {
                                     setBases(t)
                                     setBases(t + 1, at: Self.pixels)
-                                    pair(t, p)
+                                    pair(t, p, ahead: ahead())
                                     t += 2
                                 } else {
                                     setBases(t)
-                                    one(t, p)
+                                    one(t, p, ahead: ahead())
                                     t += 1
                                 }
                             }
@@ -322,28 +343,51 @@ struct DirectConvPlan: Sendable {
     /// index, its pixels' values broadcast against the panel's weights at that index.
     @inline(never)
     static func microKernel<T: DirectConvTile>(_: T.Type, depth: Int, x: UnsafePointer<Float>, bases: UnsafePointer<Int>,
-                                               offsets: UnsafePointer<Int32>, w: UnsafePointer<Float>, acc: UnsafeMutablePointer<Float>) {
+                                               offsets: UnsafePointer<Int32>, w: UnsafePointer<Float>, acc: UnsafeMutablePointer<Float>,
+                                               ahead: Prefetch? = nil) {
         var tile = T(x: x, bases: bases)
         var wp = UnsafeRawPointer(w)
+        let ahead = ahead ?? Prefetch(from: UnsafeRawPointer(w), step: 0)
+        var next = ahead.from
         for kk in 0..<depth {
+            ck_prefetch_l2(next)
             tile.step(Int(offsets[kk]), wp)
             wp += laneBytes
+            next += ahead.step
         }
         tile.store(acc)
+    }
+
+    /// Lines of the next weight panel that a tile asks for, one per depth index (three
+    /// per channel of a 3×3 kernel), `step` bytes apart from `from`. Why: weights above
+    /// `tileOuterWeightBytes` are read a panel at a time, and a run's first tile of a
+    /// panel found it in DRAM (ResNet-50's weights are 100 MB; every conv's leave the
+    /// caches between runs), reading 128 bytes a 12-cycle step, faster than one core's
+    /// share of DRAM. Asked for during the panel before, the lines arrive at the pace of
+    /// its tiles. Without one a tile asks for its own first weights over and over
+    /// (step 0), a line already in L1.
+    struct Prefetch {
+        var from: UnsafeRawPointer
+        var step: Int
     }
 
     /// The tile of a 1×1 kernel: the next channel plane at each depth index, stepped
     /// rather than loaded from `offsets` (one load and its wait less per FMA group).
     @inline(never)
     static func microKernel1x1<T: DirectConvTile>(_: T.Type, channels: Int, plane: Int, x: UnsafePointer<Float>,
-                                                  bases: UnsafePointer<Int>, w: UnsafePointer<Float>, acc: UnsafeMutablePointer<Float>) {
+                                                  bases: UnsafePointer<Int>, w: UnsafePointer<Float>, acc: UnsafeMutablePointer<Float>,
+                                                  ahead: Prefetch? = nil) {
         var tile = T(x: x, bases: bases)
         var wp = UnsafeRawPointer(w)
         var o = 0
+        let ahead = ahead ?? Prefetch(from: UnsafeRawPointer(w), step: 0)
+        var next = ahead.from
         for _ in 0..<channels {
+            ck_prefetch_l2(next)
             tile.step(o, wp)
             o &+= plane
             wp += laneBytes
+            next += ahead.step
         }
         tile.store(acc)
     }
@@ -355,12 +399,17 @@ struct DirectConvPlan: Sendable {
     /// unrolled they run 5–6 % faster (`scripts/bench-linear.sh resnet`, alternating).
     @inline(never)
     static func microKernel3x3<T: DirectConvTile>(_: T.Type, channels: Int, plane: Int, rowStride: Int, x: UnsafePointer<Float>,
-                                                  bases: UnsafePointer<Int>, w: UnsafePointer<Float>, acc: UnsafeMutablePointer<Float>) {
+                                                  bases: UnsafePointer<Int>, w: UnsafePointer<Float>, acc: UnsafeMutablePointer<Float>,
+                                                  ahead: Prefetch? = nil) {
         var tile = T(x: x, bases: bases)
         var wp = UnsafeRawPointer(w)
         var row0 = 0
         let s = laneBytes
+        let ahead = ahead ?? Prefetch(from: UnsafeRawPointer(w), step: 0)
+        var next = ahead.from
         for _ in 0..<channels {
+            ck_prefetch_l2(next); ck_prefetch_l2(next + ahead.step); ck_prefetch_l2(next + 2 * ahead.step)
+            next += 3 * ahead.step
             let row1 = row0 &+ rowStride, row2 = row1 &+ rowStride
             tile.step(row0, wp); tile.step(row0 &+ 1, wp + s); tile.step(row0 &+ 2, wp + 2 * s)
             tile.step(row1, wp + 3 * s); tile.step(row1 &+ 1, wp + 4 * s); tile.step(row1 &+ 2, wp + 5 * s)

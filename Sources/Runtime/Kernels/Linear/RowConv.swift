@@ -64,13 +64,17 @@ struct RowConvPlan: Sendable {
     var rowStep: Int { strideH * phases * phaseWidth }
 
     /// Weights [cout][k] (ONNX order) as [group][k][8], zero padded past the last channel.
-    func pack(_ w: UnsafePointer<Float>) -> TensorStorage {
-        let storage = TensorStorage(count: max(packedFloats, 1) * 4)
+    func pack(_ w: UnsafePointer<Float>) -> TensorStorage { Self.packGroups(w, outChannels: outChannels, depth: depth) }
+
+    /// [cout][depth] as [group][depth][8] (also `GridConvPlan`'s layout).
+    static func packGroups(_ w: UnsafePointer<Float>, outChannels: Int, depth: Int) -> TensorStorage {
+        let count = max((outChannels + groupChannels - 1) / groupChannels * groupChannels * depth, 1)
+        let storage = TensorStorage(count: count * 4)
         let dst = storage.bytes.assumingMemoryBound(to: Float.self)
-        dst.initialize(repeating: 0, count: max(packedFloats, 1))
+        dst.initialize(repeating: 0, count: count)
         for oc in 0..<outChannels {
-            let g = oc / Self.groupChannels, lane = oc % Self.groupChannels
-            for k in 0..<depth { dst[(g * depth + k) * Self.groupChannels + lane] = w[oc * depth + k] }
+            let g = oc / groupChannels, lane = oc % groupChannels
+            for k in 0..<depth { dst[(g * depth + k) * groupChannels + lane] = w[oc * depth + k] }
         }
         return storage
     }

@@ -1,0 +1,165 @@
+import CKernels
+import Model
+
+/// Direct 3×3 stride-1 convolution with output pixels in SIMD lanes, read over the
+/// padded input's grid: output pixel (oh, ow) is grid position q = oh · paddedW + ow,
+/// and tap (kh, kw) of every pixel reads the padded plane at q + kh · paddedW + kw, so 32
+/// consecutive positions are two contiguous vectors per depth index across row ends.
+/// The positions that fall on the grid's pad columns are computed and dropped at the
+/// store (`ck_store_grid16` packs the kept lanes), 2 of every paddedW.
+///
+/// Why: `DirectConvPlan` keeps channels in lanes, so each 6-pixel tile ends in a
+/// transpose and 24-byte stores into 32 planes, which a shallow conv does not hide
+/// (SqueezeNet's 55² 16→64 expands, a depth of 144: 0.28 ms against onnxruntime's 0.23).
+/// Here each store is up to 16 contiguous floats of one plane. `RowConvPlan` puts pixels
+/// in lanes too, but tiles each row, so a 55-wide row would run 64 lanes.
+///
+/// AVX-512 builds only (`applies`): the store needs `vcompressps`.
+struct GridConvPlan: Sendable {
+    static let groupChannels = RowConvPlan.groupChannels, tilePixels = 32, halfTile = 16
+    /// Convs over at most this many input channels take this path: a deeper channel-lane
+    /// tile hides its store, and loses less to the pad columns on small planes.
+    static let maximumChannels = 64
+    /// Narrower planes lose too many lanes to the pad columns (2 of paddedW).
+    static let minimumWidth = 16
+    /// Passed to the tile at run time so that its row loop stays a loop (`tile3x3`).
+    static let kernelRows = 3
+
+    var channels: Int, outChannels: Int, height: Int, width: Int, outH: Int, outW: Int
+    var padTop: Int, padLeft: Int, paddedH: Int, paddedW: Int
+    /// Grid positions up to the last output pixel: (outH − 1) · paddedW + outW.
+    var positions: Int
+    /// Per tile half: the lanes that are output pixels (`ck_store_grid16`'s keep mask)…
+    var keep: [UInt16]
+    /// … and how many output pixels come before its first position, where its kept lanes go.
+    var starts: [Int32]
+
+    static func applies(_ s: ConvShape) -> Bool {
+        guard KernelTarget.usesAVX512, s.group == 1, s.kernelH == 3, s.kernelW == 3, s.strideH == 1, s.strideW == 1,
+              s.dilationH == 1, s.dilationW == 1, s.inChannels <= maximumChannels, s.outW >= minimumWidth else { return false }
+        return (s.inChannels + 1) * s.paddedHeight * s.paddedWidth < Int(Int32.max)
+    }
+
+    init(_ s: ConvShape) {
+        channels = s.inChannels; outChannels = s.outChannels; height = s.height; width = s.width
+        outH = s.outH; outW = s.outW; padTop = s.padTop; padLeft = s.padLeft
+        paddedH = s.paddedHeight; paddedW = s.paddedWidth
+        positions = (outH - 1) * paddedW + outW
+        let halves = (positions + Self.tilePixels - 1) / Self.tilePixels * 2
+        var keep = [UInt16](repeating: 0, count: halves), starts = [Int32](repeating: 0, count: halves)
+        for h in 0..<halves {
+            let q0 = h * Self.halfTile
+            starts[h] = Int32(q0 / paddedW * outW + min(q0 % paddedW, outW))
+            var m: UInt16 = 0
+            for lane in 0..<Self.halfTile {
+                let q = q0 + lane
+                if q < positions && q % paddedW < outW { m |= 1 << UInt16(lane) }
+            }
+            keep[h] = m
+        }
+        self.keep = keep; self.starts = starts
+    }
+
+    var depth: Int { channels * 9 }
+    var groups: Int { (outChannels + Self.groupChannels - 1) / Self.groupChannels }
+    var tiles: Int { keep.count / 2 }
+    var plane: Int { paddedH * paddedW }
+    /// The padded planes of one image, then zeros that the last tile's pad lanes read.
+    var scratchFloats: Int { channels * plane + Self.tilePixels * 2 }
+
+    /// Weights [cout][c][3][3] as [group][c · 9][8], zero padded past the last channel.
+    func pack(_ w: UnsafePointer<Float>) -> TensorStorage {
+        RowConvPlan.packGroups(w, outChannels: outChannels, depth: depth)
+    }
+
+    /// Channels `range` of one image into the padded scratch; the task with the last
+    /// channel also zeroes the tail.
+    func prepare(_ x: UnsafePointer<Float>, channels range: Range<Int>, into scratch: UnsafeMutablePointer<Float>) {
+        DirectConvPlan.pad(x, into: scratch, channels: range, height: height, width: width, paddedH: paddedH, paddedW: paddedW,
+                           padTop: padTop, padLeft: padLeft)
+        if range.upperBound == channels { (scratch + channels * plane).update(repeating: 0, count: Self.tilePixels * 2) }
+    }
+
+    /// Tiles `range` of one image, every channel group.
+    func run(tiles range: Range<Int>, padded: UnsafePointer<Float>, weights: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+             residual: UnsafePointer<Float>?, relu: Bool, y: UnsafeMutablePointer<Float>) {
+        let outPlane = outH * outW, k = depth
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: Self.groupChannels * Self.tilePixels) { acc in
+            let a = acc.baseAddress!
+            for t in range {
+                let x = padded + t * Self.tilePixels
+                for g in 0..<groups {
+                    let c0 = g * Self.groupChannels, chans = Int32(min(Self.groupChannels, outChannels - c0))
+                    Self.tile3x3(channels: channels, plane: plane, row: paddedW, kernelRows: Self.kernelRows, x: x, w: weights + g * k * Self.groupChannels, acc: a)
+                    for h in 0..<2 where keep[2 * t + h] != 0 {
+                        let at = c0 * outPlane + Int(starts[2 * t + h])
+                        ck_store_grid16(a + h * Self.halfTile, Self.tilePixels, bias.map { $0 + c0 }, residual.map { $0 + at },
+                                        relu ? 1 : 0, UInt32(keep[2 * t + h]), y + at, outPlane, chans)
+                    }
+                }
+            }
+        }
+    }
+
+    /// 32 grid positions × 8 channels over the whole depth, a channel's nine taps
+    /// unrolled: two input vectors and eight broadcast weights a tap, stored as
+    /// acc[channel][32].
+    @inline(never)
+    static func tile3x3(channels: Int, plane: Int, row: Int, kernelRows: Int, x: UnsafePointer<Float>, w: UnsafePointer<Float>,
+                        acc: UnsafeMutablePointer<Float>) {
+        typealias V = SIMD16<Float>
+        var l0 = V(), l1 = V(), l2 = V(), l3 = V(), l4 = V(), l5 = V(), l6 = V(), l7 = V()
+        var h0 = V(), h1 = V(), h2 = V(), h3 = V(), h4 = V(), h5 = V(), h6 = V(), h7 = V()
+        @inline(__always) func tap(_ p: UnsafePointer<Float>, _ wp: UnsafePointer<Float>) {
+            let r = UnsafeRawPointer(p)
+            let u = r.loadUnaligned(as: V.self), v = r.loadUnaligned(fromByteOffset: 64, as: V.self)
+            var s = V(repeating: wp[0]); l0 = l0.addingProduct(s, u); h0 = h0.addingProduct(s, v)
+            s = V(repeating: wp[1]); l1 = l1.addingProduct(s, u); h1 = h1.addingProduct(s, v)
+            s = V(repeating: wp[2]); l2 = l2.addingProduct(s, u); h2 = h2.addingProduct(s, v)
+            s = V(repeating: wp[3]); l3 = l3.addingProduct(s, u); h3 = h3.addingProduct(s, v)
+            s = V(repeating: wp[4]); l4 = l4.addingProduct(s, u); h4 = h4.addingProduct(s, v)
+            s = V(repeating: wp[5]); l5 = l5.addingProduct(s, u); h5 = h5.addingProduct(s, v)
+            s = V(repeating: wp[6]); l6 = l6.addingProduct(s, u); h6 = h6.addingProduct(s, v)
+            s = V(repeating: wp[7]); l7 = l7.addingProduct(s, u); h7 = h7.addingProduct(s, v)
+        }
+        let g = groupChannels
+        var p = x, wp = w
+        for _ in 0..<channels {
+            // A loop over the kernel rows, not unrolled: with all nine taps in one body the
+            // compiler hoists their 18 input vectors, which with the 16 accumulators spill.
+            var r = p
+            for _ in 0..<kernelRows {
+                tap(r, wp); tap(r + 1, wp + g); tap(r + 2, wp + 2 * g)
+                r += row
+                wp += 3 * g
+            }
+            p += plane
+        }
+        let o = UnsafeMutableRawPointer(acc), s = tilePixels * 4
+        o.storeBytes(of: l0, as: V.self); o.storeBytes(of: h0, toByteOffset: 64, as: V.self)
+        o.storeBytes(of: l1, toByteOffset: s, as: V.self); o.storeBytes(of: h1, toByteOffset: s + 64, as: V.self)
+        o.storeBytes(of: l2, toByteOffset: 2 * s, as: V.self); o.storeBytes(of: h2, toByteOffset: 2 * s + 64, as: V.self)
+        o.storeBytes(of: l3, toByteOffset: 3 * s, as: V.self); o.storeBytes(of: h3, toByteOffset: 3 * s + 64, as: V.self)
+        o.storeBytes(of: l4, toByteOffset: 4 * s, as: V.self); o.storeBytes(of: h4, toByteOffset: 4 * s + 64, as: V.self)
+        o.storeBytes(of: l5, toByteOffset: 5 * s, as: V.self); o.storeBytes(of: h5, toByteOffset: 5 * s + 64, as: V.self)
+        o.storeBytes(of: l6, toByteOffset: 6 * s, as: V.self); o.storeBytes(of: h6, toByteOffset: 6 * s + 64, as: V.self)
+        o.storeBytes(of: l7, toByteOffset: 7 * s, as: V.self); o.storeBytes(of: h7, toByteOffset: 7 * s + 64, as: V.self)
+    }
+}
+
+extension GridConvPlan {
+    /// The loop order over memory for one image, for the cache model: the input copied
+    /// into the padded scratch, then per tile every group's weights with the tile's input
+    /// lines, and the output written once.
+    func accessSteps(x: MemoryRegion, weights: MemoryRegion, y: MemoryRegion, into steps: inout [AccessStep]) {
+        let padded = MemoryRegion(space: .scratch, offset: 0, bytes: channels * plane * 4)
+        steps.append(.read(x))
+        steps.append(.write(padded))
+        steps.append(.read(weights))
+        // One tile reads three rows' worth of 32 positions in every channel.
+        let tileInput = channels * (2 * paddedW + Self.tilePixels + 2) * 4
+        if tiles > 1 { steps.append(.reread(weights, times: tiles - 1, between: tileInput)) }
+        steps.append(.read(padded))
+        steps.append(.write(y))
+    }
+}
