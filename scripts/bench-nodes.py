@@ -110,6 +110,25 @@ def match(ours, ort_ops):
     return found
 
 
+def conv_shapes(model):
+    """Node name -> 'C×H×W→M k×k sS' for the file's Conv nodes (onnx shape inference)."""
+    import onnx
+    m = onnx.shape_inference.infer_shapes(onnx.load(model))
+    dims = {v.name: [d.dim_value for d in v.type.tensor_type.shape.dim]
+            for v in list(m.graph.value_info) + list(m.graph.input) + list(m.graph.output)}
+    inits = {i.name: list(i.dims) for i in m.graph.initializer}
+    out = {}
+    for n in m.graph.node:
+        if n.op_type != "Conv" or n.input[1] not in inits or n.input[0] not in dims:
+            continue
+        x, w = dims[n.input[0]], inits[n.input[1]]
+        strides = next((list(a.ints) for a in n.attribute if a.name == "strides"), [1, 1])
+        group = next((a.i for a in n.attribute if a.name == "group"), 1)
+        g = f" g{group}" if group > 1 else ""
+        out[n.name] = f"{x[1]}x{x[2]}x{x[3]}->{w[0]} {w[2]}x{w[3]} s{strides[0]}{g}" if len(x) == 4 and len(w) == 4 else ""
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("model")
@@ -147,11 +166,12 @@ def main():
     print("\nby op (ours, onnxruntime matched nodes; unmatched ours are fused into a neighbour there):")
     for op, (t, o, c) in sorted(by_op.items(), key=lambda kv: -kv[1][0]):
         print(f"  {op:24s} {c:4d}  {t * 1e3:8.3f} ms  {o * 1e3:8.3f} ms")
-    print(f"\ntop {a.top} by ours - onnxruntime:")
+    print(f"\ntop {a.top} by ours - onnxruntime (ms):")
     rows.sort(key=lambda r: -(r[2] - (r[3] or 0.0)))
+    shapes = conv_shapes(a.model)
     for name, op, t, o in rows[: a.top]:
         ratio = f"{o / t:5.2f}" if o else "    -"
-        print(f"  {name:14s} {op:20s} ours {t * 1e3:7.3f}  ort {((o or 0) * 1e3):7.3f}  ratio {ratio}")
+        print(f"  {name:10s} {op:12s} {shapes.get(name, ''):26s} ours {t * 1e3:7.3f}  ort {((o or 0) * 1e3):7.3f}  ratio {ratio}")
     rest = [(n, t) for n, t in ort_times.items() if n not in used]
     if rest:
         print("\nonnxruntime nodes with no node of ours:")

@@ -298,6 +298,21 @@ static inline void ck_store_tile_6x16_transposed(const float *acc, const float *
 }
 
 
+/// dst[i] = src[2i] for i < n: one output row of a stride-2 1×1 conv's input, gathered
+/// (`DirectConvPlan.subsampled`). Reads src[0 … 2n − 2] only.
+static inline void ck_gather_even_f32(const float *src, long n, float *dst) {
+    long i = 0;
+#if defined(__AVX512F__)
+    const __m512i evens = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
+    // Strictly below n: the second load's last float, src[2i + 31], then lies before src[2n − 2].
+    for (; i + 16 < n; i += 16) {
+        const __m512 a = _mm512_loadu_ps(src + 2 * i), b = _mm512_loadu_ps(src + 2 * i + 16);
+        _mm512_storeu_ps(dst + i, _mm512_permutex2var_ps(a, evens, b));
+    }
+#endif
+    for (; i < n; i++) dst[i] = src[2 * i];
+}
+
 // ---------------------------------------------------------------------------
 // Row deinterleave for stride-2 depthwise convs (Conv+Depthwise.swift).
 //

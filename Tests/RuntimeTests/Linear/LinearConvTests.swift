@@ -99,11 +99,20 @@ struct LinearConvTests {
         // Shallow 3×3 stride-1 shapes (5–64 channels, rows of at least 16: the grid path with
         // AVX-512): 32-position tiles that cross row ends, two full groups of 8 channels and
         // one of 4; rows of exactly 16 without pads (grid width 18); uneven pads (one pad
-        // column) over two images without bias; 64 channels, a last tile of one pixel.
+        // column) over two images without bias; 64 channels and 97 positions, a last tile
+        // of one pixel and an empty half.
         LinearConvCase(channels: 16, outChannels: 20, height: 9, width: 17, kernel: (3, 3), pads: [1, 1, 1, 1]),
         LinearConvCase(channels: 5, outChannels: 8, height: 7, width: 18, kernel: (3, 3)),
         LinearConvCase(batch: 2, channels: 7, outChannels: 9, height: 6, width: 21, kernel: (3, 3), pads: [0, 1, 1, 0], bias: false),
-        LinearConvCase(channels: 64, outChannels: 16, height: 3, width: 29, kernel: (3, 3), pads: [1, 1, 1, 1]),
+        LinearConvCase(channels: 64, outChannels: 16, height: 3, width: 31, kernel: (3, 3), pads: [1, 1, 1, 1]),
+        // Strided 1×1 convs (with AVX-512 the direct path, the input gathered at stride 1
+        // first): stride 2 over rows of 40 (the vector gather, then its scalar tail) and
+        // of 11; strides (2, 3); and a bottom/right pad, whose last row and column read
+        // the pad, which stays on the padded copy.
+        LinearConvCase(channels: 9, outChannels: 40, height: 6, width: 40, kernel: (1, 1), stride: (2, 2)),
+        LinearConvCase(batch: 2, channels: 20, outChannels: 33, height: 9, width: 11, kernel: (1, 1), stride: (2, 2), bias: false),
+        LinearConvCase(channels: 6, outChannels: 16, height: 7, width: 13, kernel: (1, 1), stride: (2, 3)),
+        LinearConvCase(channels: 6, outChannels: 16, height: 8, width: 8, kernel: (1, 1), stride: (2, 2), pads: [0, 0, 1, 1]),
     ]
 
     @Test("Conv matches the reference", arguments: cases, [1, 3])

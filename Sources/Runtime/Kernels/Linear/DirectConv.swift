@@ -64,11 +64,26 @@ struct DirectConvPlan: Sendable {
     /// Below this the unrolled tile was slower (SqueezeNet's 3-channel first conv, 6 %).
     static let unrolledMinimumChannels = 8
 
+    /// A strided, unpadded 1×1 conv: the input pixels it reads are gathered into outH ×
+    /// outW planes first (`pad`), and the tiles run at stride 1 on them. Why: ResNet-50's
+    /// 1024×14² → 2048 stride-2 shortcut read its 800 KB input once per 32-channel
+    /// weight panel, and with the panel and the next one it does not stay in a 1 MB L2;
+    /// gathered it is 200 KB.
+    var subsampled = false
+    /// The strides of the conv itself (`strideH`, `strideW` are 1 once subsampled).
+    var sourceStrideH: Int, sourceStrideW: Int
+
     init(_ s: ConvShape) {
         channels = s.inChannels; height = s.height; width = s.width
         outChannels = s.outChannels; outH = s.outH; outW = s.outW; kernelH = s.kernelH
         strideH = s.strideH; strideW = s.strideW; padTop = s.padTop; padLeft = s.padLeft
         paddedH = s.paddedHeight; paddedW = s.paddedWidth
+        sourceStrideH = s.strideH; sourceStrideW = s.strideW
+        if s.kernelH == 1 && s.kernelW == 1 && (s.strideH > 1 || s.strideW > 1) && s.padTop == 0 && s.padLeft == 0
+            && s.paddedHeight == s.height && s.paddedWidth == s.width {
+            subsampled = true
+            strideH = 1; strideW = 1; paddedH = s.outH; paddedW = s.outW
+        }
         var o: [Int32] = []
         o.reserveCapacity(s.inChannels * s.taps)
         for c in 0..<s.inChannels {
@@ -108,7 +123,7 @@ struct DirectConvPlan: Sendable {
     var tiles: Int { (outPlane + Self.pixels - 1) / Self.pixels }
     /// False when the padded plane is the input itself (no pads, every row and column
     /// read): the kernel then reads the input in place and needs no scratch.
-    var needsPadding: Bool { padTop != 0 || padLeft != 0 || paddedH != height || paddedW != width }
+    var needsPadding: Bool { subsampled || padTop != 0 || padLeft != 0 || paddedH != height || paddedW != width }
     var paddedFloats: Int { needsPadding ? channels * paddedH * paddedW : 0 }
     var packedFloats: Int { panels * Self.lanes * depth }
     var tileOuter: Bool { packedFloats * 4 <= Self.tileOuterWeightBytes }
@@ -128,6 +143,20 @@ struct DirectConvPlan: Sendable {
 
     /// Copies one image's input planes into `padded` with zeros around them.
     func pad(_ x: UnsafePointer<Float>, into padded: UnsafeMutablePointer<Float>, channels range: Range<Int>) {
+        if subsampled {
+            for c in range {
+                let src = x + c * height * width, dst = padded + c * outH * outW
+                for oh in 0..<outH {
+                    let row = src + oh * sourceStrideH * width, out = dst + oh * outW
+                    if sourceStrideW == 2 {
+                        ck_gather_even_f32(row, outW, out)
+                    } else {
+                        for ow in 0..<outW { out[ow] = row[ow * sourceStrideW] }
+                    }
+                }
+            }
+            return
+        }
         Self.pad(x, into: padded, channels: range, height: height, width: width, paddedH: paddedH, paddedW: paddedW,
                  padTop: padTop, padLeft: padLeft)
     }
