@@ -96,6 +96,12 @@ struct LinearConvTests {
         LinearConvCase(channels: 3, outChannels: 20, height: 30, width: 70, kernel: (3, 3), stride: (2, 2), pads: [1, 1, 1, 1]),
         LinearConvCase(batch: 2, channels: 3, outChannels: 16, height: 12, width: 56, kernel: (7, 7), pads: [3, 3, 3, 3], bias: false),
         LinearConvCase(channels: 1, outChannels: 8, height: 9, width: 40, kernel: (3, 3), stride: (2, 2)),
+        // Rows of 112 (ResNet-50's first conv), 100, 48, 47 and 20 at stride 2.
+        LinearConvCase(channels: 3, outChannels: 8, height: 7, width: 224, kernel: (7, 7), stride: (2, 2), pads: [3, 3, 3, 3]),
+        LinearConvCase(channels: 2, outChannels: 12, height: 5, width: 201, kernel: (3, 3), stride: (2, 2)),
+        LinearConvCase(channels: 3, outChannels: 9, height: 6, width: 95, kernel: (3, 3), stride: (2, 2), pads: [1, 1, 1, 1]),
+        LinearConvCase(channels: 3, outChannels: 9, height: 6, width: 93, kernel: (3, 3), stride: (2, 2), pads: [1, 1, 1, 1]),
+        LinearConvCase(channels: 3, outChannels: 9, height: 6, width: 41, kernel: (3, 3), stride: (2, 2)),
         // Shallow 3×3 stride-1 shapes (5–64 channels, rows of at least 16: the grid path with
         // AVX-512): 32-position tiles that cross row ends, two full groups of 8 channels and
         // one of 4; rows of exactly 16 without pads (grid width 18); uneven pads (one pad
