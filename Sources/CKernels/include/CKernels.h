@@ -454,6 +454,22 @@ static inline void ck_store_grid16(const float *acc, long acc_stride, const floa
         _mm512_mask_storeu_ps(y + j * plane, out, v);
     }
 }
+#else
+/// The portable `ck_store_grid16` (no build without AVX-512 takes the grid path today;
+/// this keeps the Swift side free of build conditions).
+static inline void ck_store_grid16(const float *acc, long acc_stride, const float *bias, const float *res, int relu,
+                                   unsigned keep, float *y, long plane, int channels) {
+    for (int j = 0; j < channels; j++) {
+        int n = 0;
+        for (int lane = 0; lane < 16; lane++) {
+            if (!((keep >> lane) & 1u)) continue;
+            float v = acc[j * acc_stride + lane] + (bias ? bias[j] : 0.0f);
+            if (res) v += res[j * plane + n];
+            y[j * plane + n] = relu && v < 0.0f ? 0.0f : v;
+            n++;
+        }
+    }
+}
 #endif
 
 // ---------------------------------------------------------------------------
