@@ -11,6 +11,10 @@ layout reorders have no node of ours and are listed apart.
 
 Usage: scripts/bench-nodes.py MODEL.onnx [--input X.npy] [--runs 30]
        [--top 25] [--bin .build/release/picojoule]
+       scripts/bench-nodes.py MODEL.onnx --baseline OLD_BINARY [--rounds 3]
+With --baseline it compares two Picojoule binaries instead (a kernel change against
+the build before it): the two alternate for --rounds rounds and each node keeps its
+minimum, the per-node figure that moves least on a busy host.
 Per-node times on a shared VM move by 10-30 % between runs: compare rounds, not one.
 """
 import argparse
@@ -129,6 +133,31 @@ def conv_shapes(model):
     return out
 
 
+def compare_binaries(a):
+    bins = [a.baseline, a.bin]
+    best = [{}, {}]
+    ops, totals = {}, [[], []]
+    for _ in range(a.rounds):
+        for i, b in enumerate(bins):
+            nodes = our_nodes(b, a.model, a.runs)
+            totals[i].append(sum(t for _, _, t in nodes if t))
+            for n, op, t in nodes:
+                if t:
+                    best[i][n] = min(best[i].get(n, t), t)
+                    ops[n] = op
+    print(f"{a.model}: sum of node times per round (ms), baseline "
+          f"{[round(t * 1e3, 2) for t in totals[0]]}, new {[round(t * 1e3, 2) for t in totals[1]]}")
+    print(f"sum of per-node minimums: baseline {sum(best[0].values()) * 1e3:.3f} ms, "
+          f"new {sum(best[1].values()) * 1e3:.3f} ms")
+    shapes = conv_shapes(a.model)
+    names = [n for n in best[0] if n in best[1]]
+    names.sort(key=lambda n: -abs(best[0][n] - best[1][n]))
+    print(f"\ntop {a.top} by |baseline - new| (ms; ratio = baseline / new, > 1: new is faster):")
+    for n in names[: a.top]:
+        o, t = best[0][n], best[1][n]
+        print(f"  {n:10s} {ops[n]:12s} {shapes.get(n, ''):26s} baseline {o * 1e3:7.3f}  new {t * 1e3:7.3f}  ratio {o / t:5.2f}")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("model")
@@ -136,7 +165,11 @@ def main():
     ap.add_argument("--runs", type=int, default=30)
     ap.add_argument("--top", type=int, default=25)
     ap.add_argument("--bin", default=".build/release/picojoule")
+    ap.add_argument("--baseline", help="another picojoule binary to compare --bin with, node by node")
+    ap.add_argument("--rounds", type=int, default=3)
     a = ap.parse_args()
+    if a.baseline:
+        return compare_binaries(a)
     import numpy as np
     inp = a.input or a.model.replace(".onnx", ".input.npy")
     feed = np.load(inp)

@@ -399,7 +399,7 @@ static inline void ck_reduce3_deinterleave(const float *src, long rs, long width
 
 #if defined(__AVX512F__)
 /// A 3×3 stride-2 max pool over one unpadded plane of `width` columns into `out_h` rows of
-/// `out_w` ≥ 16 outputs (every window inside the plane), sixteen outputs a step: the three
+/// `out_w` outputs (every window inside the plane), sixteen outputs a step: the three
 /// rows' maximum over columns 2j … 2j + 31 split into even and odd columns, and the even
 /// columns shifted by one (column 2j + 32 from the next step's first column). A last step
 /// that would run past the row overlaps the one before. Why: a row of SqueezeNet's
@@ -410,6 +410,26 @@ static inline void ck_maxpool3x3s2_plane(const float *x, long width, long out_h,
     const __m512i evens = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
     const __m512i odds = _mm512_set_epi32(31, 29, 27, 25, 23, 21, 19, 17, 15, 13, 11, 9, 7, 5, 3, 1);
     const __m512i next = _mm512_set_epi32(0, 30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2);
+    if (out_w < 16) {
+        // Rows of under 16 outputs (SqueezeNet's 27² → 13² pool): one step a row, its loads
+        // masked to the row's width (at most 32 floats), its store to out_w lanes.
+        const __mmask16 lo = (__mmask16)(width >= 16 ? 0xFFFFu : (1u << width) - 1u);
+        const __mmask16 hi = (__mmask16)(width >= 32 ? 0xFFFFu : width > 16 ? (1u << (width - 16)) - 1u : 0u);
+        const __mmask16 keep = (__mmask16)((1u << out_w) - 1u);
+        for (long r = 0; r < out_h; r++) {
+            const float *s0 = x + 2 * r * width, *s1 = s0 + width, *s2 = s1 + width;
+            const __m512 a = _mm512_max_ps(_mm512_max_ps(_mm512_maskz_loadu_ps(lo, s2), _mm512_maskz_loadu_ps(lo, s1)),
+                                           _mm512_maskz_loadu_ps(lo, s0));
+            const __m512 b = _mm512_max_ps(_mm512_max_ps(_mm512_maskz_loadu_ps(hi, s2 + 16), _mm512_maskz_loadu_ps(hi, s1 + 16)),
+                                           _mm512_maskz_loadu_ps(hi, s0 + 16));
+            // Output j reads columns 2j … 2j + 2 ≤ 2 · out_w ≤ width − 1: lane 15 of the
+            // shifted evens (column 32) is never kept.
+            const __m512 e = _mm512_permutex2var_ps(a, evens, b), o = _mm512_permutex2var_ps(a, odds, b);
+            const __m512 e1 = _mm512_permutex2var_ps(a, next, b);
+            _mm512_mask_storeu_ps(y + r * out_w, keep, _mm512_max_ps(e1, _mm512_max_ps(o, e)));
+        }
+        return;
+    }
     for (long r = 0; r < out_h; r++) {
         const float *s0 = x + 2 * r * width, *s1 = s0 + width, *s2 = s1 + width;
         float *d = y + r * out_w;

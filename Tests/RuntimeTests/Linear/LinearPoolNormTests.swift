@@ -27,6 +27,12 @@ struct LinearPoolNormTests {
         // Unpadded 3×3 stride-2 max pools, 16 outputs a step with AVX-512: rows of 55
         // (the last step overlapping the one before) and of 17 from an even width.
         ([1, 3, 9, 36], [3, 3], [2, 2], [0, 0, 0, 0], [1, 1], false),
+        // … and rows of under 16 outputs, one masked step a row: SqueezeNet's 27² → 13²,
+        // widths 32 and 31 (15 outputs, loads of 16 + 16 and 16 + 15), and a single window.
+        ([1, 4, 27, 27], [3, 3], [2, 2], [0, 0, 0, 0], [1, 1], false),
+        ([1, 2, 5, 32], [3, 3], [2, 2], [0, 0, 0, 0], [1, 1], false),
+        ([1, 2, 6, 31], [3, 3], [2, 2], [0, 0, 0, 0], [1, 1], false),
+        ([1, 3, 3, 3], [3, 3], [2, 2], [0, 0, 0, 0], [1, 1], false),
         // Windows that are the whole plane (ResNet-50's 7×7 AveragePool), one reduction
         // per plane: square over 20 planes, and 5×3 with 19 floats of a vector left over.
         ([2, 10, 7, 7], [7, 7], [1, 1], [0, 0, 0, 0], [1, 1], false),

@@ -21,13 +21,13 @@ struct PoolKernel: Kernel {
     /// A max or average window that is the whole unpadded plane (ResNet-50's 7×7
     /// AveragePool over 7×7 planes): one reduction of the contiguous plane, as
     /// GlobalAveragePool does, instead of seven rows of seven reduced lane by lane.
-    /// An unpadded 3×3 stride-2 max pool whose windows all lie inside the plane, rows of at
-    /// least 16 outputs: `ck_maxpool3x3s2_plane` (AVX-512 builds).
+    /// An unpadded 3×3 stride-2 max pool whose windows all lie inside the plane:
+    /// `ck_maxpool3x3s2_plane` (AVX-512 builds).
     var maxPool3x3s2: Bool {
         let s = shape
         guard KernelTarget.usesAVX512, kind == .max, s.kernelH == 3, s.kernelW == 3, s.strideH == 2, s.strideW == 2,
               s.dilationH == 1, s.dilationW == 1, s.padTop == 0, s.padLeft == 0, s.padBottom == 0, s.padRight == 0 else { return false }
-        return s.outW >= 16 && s.outH == (s.height - 3) / 2 + 1 && s.outW == (s.width - 3) / 2 + 1
+        return s.outH == (s.height - 3) / 2 + 1 && s.outW == (s.width - 3) / 2 + 1
     }
 
     var wholePlane: Bool {
