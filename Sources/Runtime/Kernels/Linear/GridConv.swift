@@ -1,8 +1,8 @@
 import CKernels
 import Model
 
-/// Direct 3×3 stride-1 convolution with output pixels in SIMD lanes, read over the
-/// padded input's grid: output pixel (oh, ow) is grid position q = oh · paddedW + ow,
+/// Direct 3×3 stride-1 convolution (and unpadded 1×1 over small planes) with output
+/// pixels in SIMD lanes, read over the padded input's grid: output pixel (oh, ow) is grid position q = oh · paddedW + ow,
 /// and tap (kh, kw) of every pixel reads the padded plane at q + kh · paddedW + kw, so 32
 /// consecutive positions are two contiguous vectors per depth index across row ends.
 /// The positions that fall on the grid's pad columns are computed and dropped at the
@@ -35,15 +35,28 @@ struct GridConvPlan: Sendable {
     var starts: [Int32]
 
     static func applies(_ s: ConvShape) -> Bool {
-        guard KernelTarget.usesAVX512, s.group == 1, s.kernelH == 3, s.kernelW == 3, s.strideH == 1, s.strideW == 1,
-              s.dilationH == 1, s.dilationW == 1, s.inChannels <= maximumChannels, s.outW >= minimumWidth else { return false }
-        return (s.inChannels + 1) * s.paddedHeight * s.paddedWidth < Int(Int32.max)
+        guard KernelTarget.usesAVX512, s.group == 1, s.strideH == 1, s.strideW == 1, s.dilationH == 1, s.dilationW == 1,
+              s.inChannels <= maximumChannels, (s.inChannels + 1) * s.paddedHeight * s.paddedWidth < Int(Int32.max) else { return false }
+        if s.kernelH == 1 && s.kernelW == 1 {
+            return s.padTop == 0 && s.padLeft == 0 && s.paddedHeight == s.height && s.paddedWidth == s.width
+                && s.outPlane <= maximumPointwisePlane
+        }
+        return s.kernelH == 3 && s.kernelW == 3 && s.outW >= minimumWidth
     }
+
+    /// Unpadded 1×1 convs over at most this many pixels come here too (a plane is its own
+    /// grid, no pad columns). Against the direct conv's channel-lane tile, whose
+    /// transposing store a 48- or 64-deep tile does not hide, SqueezeNet's 13² 48→192 and
+    /// 64→256 expands ran 10–12 % faster; against the GEMM its 27² 32→128 ones 8 %, where
+    /// its 55² 64→16 squeeze ran 45 % slower (two 8-channel groups per tile, each reading
+    /// all 64 input planes again).
+    static let maximumPointwisePlane = 784
 
     init(_ s: ConvShape) {
         channels = s.inChannels; outChannels = s.outChannels; height = s.height; width = s.width
         outH = s.outH; outW = s.outW; padTop = s.padTop; padLeft = s.padLeft
         paddedH = s.paddedHeight; paddedW = s.paddedWidth
+        pointwise = s.kernelH == 1
         positions = (outH - 1) * paddedW + outW
         let halves = (positions + Self.tilePixels - 1) / Self.tilePixels * 2
         var keep = [UInt16](repeating: 0, count: halves), starts = [Int32](repeating: 0, count: halves)
@@ -60,7 +73,9 @@ struct GridConvPlan: Sendable {
         self.keep = keep; self.starts = starts
     }
 
-    var depth: Int { channels * 9 }
+    /// A 1×1 kernel (`tile1x1`), else 3×3.
+    var pointwise: Bool
+    var depth: Int { pointwise ? channels : channels * 9 }
     var groups: Int { (outChannels + Self.groupChannels - 1) / Self.groupChannels }
     var tiles: Int { keep.count / 2 }
     var plane: Int { paddedH * paddedW }
@@ -90,7 +105,12 @@ struct GridConvPlan: Sendable {
                 let x = padded + t * Self.tilePixels
                 for g in 0..<groups {
                     let c0 = g * Self.groupChannels, chans = Int32(min(Self.groupChannels, outChannels - c0))
-                    Self.tile3x3(channels: channels, plane: plane, row: paddedW, kernelRows: Self.kernelRows, x: x, w: weights + g * k * Self.groupChannels, acc: a)
+                    let w = weights + g * k * Self.groupChannels
+                    if pointwise {
+                        Self.tile1x1(channels: channels, plane: plane, x: x, w: w, acc: a)
+                    } else {
+                        Self.tile3x3(channels: channels, plane: plane, row: paddedW, kernelRows: Self.kernelRows, x: x, w: w, acc: a)
+                    }
                     for h in 0..<2 where keep[2 * t + h] != 0 {
                         let at = c0 * outPlane + Int(starts[2 * t + h])
                         ck_store_grid16(a + h * Self.halfTile, Self.tilePixels, bias.map { $0 + c0 }, residual.map { $0 + at },
@@ -148,6 +168,38 @@ struct GridConvPlan: Sendable {
 }
 
 extension GridConvPlan {
+    /// `tile3x3` for a 1×1 kernel: one tap a channel.
+    @inline(never)
+    static func tile1x1(channels: Int, plane: Int, x: UnsafePointer<Float>, w: UnsafePointer<Float>, acc: UnsafeMutablePointer<Float>) {
+        typealias V = SIMD16<Float>
+        var l0 = V(), l1 = V(), l2 = V(), l3 = V(), l4 = V(), l5 = V(), l6 = V(), l7 = V()
+        var h0 = V(), h1 = V(), h2 = V(), h3 = V(), h4 = V(), h5 = V(), h6 = V(), h7 = V()
+        var p = UnsafeRawPointer(x), wp = w
+        let planeBytes = plane * 4
+        for _ in 0..<channels {
+            let u = p.loadUnaligned(as: V.self), v = p.loadUnaligned(fromByteOffset: 64, as: V.self)
+            var s = V(repeating: wp[0]); l0 = l0.addingProduct(s, u); h0 = h0.addingProduct(s, v)
+            s = V(repeating: wp[1]); l1 = l1.addingProduct(s, u); h1 = h1.addingProduct(s, v)
+            s = V(repeating: wp[2]); l2 = l2.addingProduct(s, u); h2 = h2.addingProduct(s, v)
+            s = V(repeating: wp[3]); l3 = l3.addingProduct(s, u); h3 = h3.addingProduct(s, v)
+            s = V(repeating: wp[4]); l4 = l4.addingProduct(s, u); h4 = h4.addingProduct(s, v)
+            s = V(repeating: wp[5]); l5 = l5.addingProduct(s, u); h5 = h5.addingProduct(s, v)
+            s = V(repeating: wp[6]); l6 = l6.addingProduct(s, u); h6 = h6.addingProduct(s, v)
+            s = V(repeating: wp[7]); l7 = l7.addingProduct(s, u); h7 = h7.addingProduct(s, v)
+            p += planeBytes
+            wp += groupChannels
+        }
+        let o = UnsafeMutableRawPointer(acc), st = tilePixels * 4
+        o.storeBytes(of: l0, as: V.self); o.storeBytes(of: h0, toByteOffset: 64, as: V.self)
+        o.storeBytes(of: l1, toByteOffset: st, as: V.self); o.storeBytes(of: h1, toByteOffset: st + 64, as: V.self)
+        o.storeBytes(of: l2, toByteOffset: 2 * st, as: V.self); o.storeBytes(of: h2, toByteOffset: 2 * st + 64, as: V.self)
+        o.storeBytes(of: l3, toByteOffset: 3 * st, as: V.self); o.storeBytes(of: h3, toByteOffset: 3 * st + 64, as: V.self)
+        o.storeBytes(of: l4, toByteOffset: 4 * st, as: V.self); o.storeBytes(of: h4, toByteOffset: 4 * st + 64, as: V.self)
+        o.storeBytes(of: l5, toByteOffset: 5 * st, as: V.self); o.storeBytes(of: h5, toByteOffset: 5 * st + 64, as: V.self)
+        o.storeBytes(of: l6, toByteOffset: 6 * st, as: V.self); o.storeBytes(of: h6, toByteOffset: 6 * st + 64, as: V.self)
+        o.storeBytes(of: l7, toByteOffset: 7 * st, as: V.self); o.storeBytes(of: h7, toByteOffset: 7 * st + 64, as: V.self)
+    }
+
     /// The loop order over memory for one image, for the cache model: the input copied
     /// into the padded scratch, then per tile every group's weights with the tile's input
     /// lines, and the output written once.
@@ -157,7 +209,7 @@ extension GridConvPlan {
         steps.append(.write(padded))
         steps.append(.read(weights))
         // One tile reads three rows' worth of 32 positions in every channel.
-        let tileInput = channels * (2 * paddedW + Self.tilePixels + 2) * 4
+        let tileInput = channels * (pointwise ? Self.tilePixels : 2 * paddedW + Self.tilePixels + 2) * 4
         if tiles > 1 { steps.append(.reread(weights, times: tiles - 1, between: tileInput)) }
         steps.append(.read(padded))
         steps.append(.write(y))
