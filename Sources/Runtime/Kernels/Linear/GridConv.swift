@@ -127,43 +127,22 @@ struct GridConvPlan: Sendable {
     @inline(never)
     static func tile3x3(channels: Int, plane: Int, row: Int, kernelRows: Int, x: UnsafePointer<Float>, w: UnsafePointer<Float>,
                         acc: UnsafeMutablePointer<Float>) {
-        typealias V = SIMD16<Float>
-        var l0 = V(), l1 = V(), l2 = V(), l3 = V(), l4 = V(), l5 = V(), l6 = V(), l7 = V()
-        var h0 = V(), h1 = V(), h2 = V(), h3 = V(), h4 = V(), h5 = V(), h6 = V(), h7 = V()
-        @inline(__always) func tap(_ p: UnsafePointer<Float>, _ wp: UnsafePointer<Float>) {
-            let r = UnsafeRawPointer(p)
-            let u = r.loadUnaligned(as: V.self), v = r.loadUnaligned(fromByteOffset: 64, as: V.self)
-            var s = V(repeating: wp[0]); l0 = l0.addingProduct(s, u); h0 = h0.addingProduct(s, v)
-            s = V(repeating: wp[1]); l1 = l1.addingProduct(s, u); h1 = h1.addingProduct(s, v)
-            s = V(repeating: wp[2]); l2 = l2.addingProduct(s, u); h2 = h2.addingProduct(s, v)
-            s = V(repeating: wp[3]); l3 = l3.addingProduct(s, u); h3 = h3.addingProduct(s, v)
-            s = V(repeating: wp[4]); l4 = l4.addingProduct(s, u); h4 = h4.addingProduct(s, v)
-            s = V(repeating: wp[5]); l5 = l5.addingProduct(s, u); h5 = h5.addingProduct(s, v)
-            s = V(repeating: wp[6]); l6 = l6.addingProduct(s, u); h6 = h6.addingProduct(s, v)
-            s = V(repeating: wp[7]); l7 = l7.addingProduct(s, u); h7 = h7.addingProduct(s, v)
-        }
+        var tile = PixelTile32x8()
         let g = groupChannels
-        var p = x, wp = w
+        var p = UnsafeRawPointer(x), wp = w
+        let rowBytes = row * 4, planeBytes = plane * 4
         for _ in 0..<channels {
             // A loop over the kernel rows, not unrolled: with all nine taps in one body the
             // compiler hoists their 18 input vectors, which with the 16 accumulators spill.
             var r = p
             for _ in 0..<kernelRows {
-                tap(r, wp); tap(r + 1, wp + g); tap(r + 2, wp + 2 * g)
-                r += row
+                tile.add(r, wp); tile.add(r + 4, wp + g); tile.add(r + 8, wp + 2 * g)
+                r += rowBytes
                 wp += 3 * g
             }
-            p += plane
+            p += planeBytes
         }
-        let o = UnsafeMutableRawPointer(acc), s = tilePixels * 4
-        o.storeBytes(of: l0, as: V.self); o.storeBytes(of: h0, toByteOffset: 64, as: V.self)
-        o.storeBytes(of: l1, toByteOffset: s, as: V.self); o.storeBytes(of: h1, toByteOffset: s + 64, as: V.self)
-        o.storeBytes(of: l2, toByteOffset: 2 * s, as: V.self); o.storeBytes(of: h2, toByteOffset: 2 * s + 64, as: V.self)
-        o.storeBytes(of: l3, toByteOffset: 3 * s, as: V.self); o.storeBytes(of: h3, toByteOffset: 3 * s + 64, as: V.self)
-        o.storeBytes(of: l4, toByteOffset: 4 * s, as: V.self); o.storeBytes(of: h4, toByteOffset: 4 * s + 64, as: V.self)
-        o.storeBytes(of: l5, toByteOffset: 5 * s, as: V.self); o.storeBytes(of: h5, toByteOffset: 5 * s + 64, as: V.self)
-        o.storeBytes(of: l6, toByteOffset: 6 * s, as: V.self); o.storeBytes(of: h6, toByteOffset: 6 * s + 64, as: V.self)
-        o.storeBytes(of: l7, toByteOffset: 7 * s, as: V.self); o.storeBytes(of: h7, toByteOffset: 7 * s + 64, as: V.self)
+        tile.store(acc)
     }
 }
 
@@ -171,33 +150,15 @@ extension GridConvPlan {
     /// `tile3x3` for a 1×1 kernel: one tap a channel.
     @inline(never)
     static func tile1x1(channels: Int, plane: Int, x: UnsafePointer<Float>, w: UnsafePointer<Float>, acc: UnsafeMutablePointer<Float>) {
-        typealias V = SIMD16<Float>
-        var l0 = V(), l1 = V(), l2 = V(), l3 = V(), l4 = V(), l5 = V(), l6 = V(), l7 = V()
-        var h0 = V(), h1 = V(), h2 = V(), h3 = V(), h4 = V(), h5 = V(), h6 = V(), h7 = V()
+        var tile = PixelTile32x8()
         var p = UnsafeRawPointer(x), wp = w
         let planeBytes = plane * 4
         for _ in 0..<channels {
-            let u = p.loadUnaligned(as: V.self), v = p.loadUnaligned(fromByteOffset: 64, as: V.self)
-            var s = V(repeating: wp[0]); l0 = l0.addingProduct(s, u); h0 = h0.addingProduct(s, v)
-            s = V(repeating: wp[1]); l1 = l1.addingProduct(s, u); h1 = h1.addingProduct(s, v)
-            s = V(repeating: wp[2]); l2 = l2.addingProduct(s, u); h2 = h2.addingProduct(s, v)
-            s = V(repeating: wp[3]); l3 = l3.addingProduct(s, u); h3 = h3.addingProduct(s, v)
-            s = V(repeating: wp[4]); l4 = l4.addingProduct(s, u); h4 = h4.addingProduct(s, v)
-            s = V(repeating: wp[5]); l5 = l5.addingProduct(s, u); h5 = h5.addingProduct(s, v)
-            s = V(repeating: wp[6]); l6 = l6.addingProduct(s, u); h6 = h6.addingProduct(s, v)
-            s = V(repeating: wp[7]); l7 = l7.addingProduct(s, u); h7 = h7.addingProduct(s, v)
+            tile.add(p, wp)
             p += planeBytes
             wp += groupChannels
         }
-        let o = UnsafeMutableRawPointer(acc), st = tilePixels * 4
-        o.storeBytes(of: l0, as: V.self); o.storeBytes(of: h0, toByteOffset: 64, as: V.self)
-        o.storeBytes(of: l1, toByteOffset: st, as: V.self); o.storeBytes(of: h1, toByteOffset: st + 64, as: V.self)
-        o.storeBytes(of: l2, toByteOffset: 2 * st, as: V.self); o.storeBytes(of: h2, toByteOffset: 2 * st + 64, as: V.self)
-        o.storeBytes(of: l3, toByteOffset: 3 * st, as: V.self); o.storeBytes(of: h3, toByteOffset: 3 * st + 64, as: V.self)
-        o.storeBytes(of: l4, toByteOffset: 4 * st, as: V.self); o.storeBytes(of: h4, toByteOffset: 4 * st + 64, as: V.self)
-        o.storeBytes(of: l5, toByteOffset: 5 * st, as: V.self); o.storeBytes(of: h5, toByteOffset: 5 * st + 64, as: V.self)
-        o.storeBytes(of: l6, toByteOffset: 6 * st, as: V.self); o.storeBytes(of: h6, toByteOffset: 6 * st + 64, as: V.self)
-        o.storeBytes(of: l7, toByteOffset: 7 * st, as: V.self); o.storeBytes(of: h7, toByteOffset: 7 * st + 64, as: V.self)
+        tile.store(acc)
     }
 
     /// The loop order over memory for one image, for the cache model: the input copied

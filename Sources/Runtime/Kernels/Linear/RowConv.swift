@@ -146,43 +146,25 @@ struct RowConvPlan: Sendable {
     @inline(never)
     static func tile32(depth: Int, x: UnsafePointer<Float>, offsets: UnsafePointer<Int32>, w: UnsafePointer<Float>,
                        bias: UnsafePointer<Float>?, relu: Bool, y: UnsafeMutablePointer<Float>, plane: Int, channels: Int) {
-        typealias V = SIMD16<Float>
-        var l0 = V(), l1 = V(), l2 = V(), l3 = V(), l4 = V(), l5 = V(), l6 = V(), l7 = V()
-        var h0 = V(), h1 = V(), h2 = V(), h3 = V(), h4 = V(), h5 = V(), h6 = V(), h7 = V()
+        var tile = PixelTile32x8()
         var wp = w
         for kk in 0..<depth {
-            let p = UnsafeRawPointer(x + Int(offsets[kk]))
-            let u = p.loadUnaligned(as: V.self), v = p.loadUnaligned(fromByteOffset: 64, as: V.self)
-            var s = V(repeating: wp[0]); l0 = l0.addingProduct(s, u); h0 = h0.addingProduct(s, v)
-            s = V(repeating: wp[1]); l1 = l1.addingProduct(s, u); h1 = h1.addingProduct(s, v)
-            s = V(repeating: wp[2]); l2 = l2.addingProduct(s, u); h2 = h2.addingProduct(s, v)
-            s = V(repeating: wp[3]); l3 = l3.addingProduct(s, u); h3 = h3.addingProduct(s, v)
-            s = V(repeating: wp[4]); l4 = l4.addingProduct(s, u); h4 = h4.addingProduct(s, v)
-            s = V(repeating: wp[5]); l5 = l5.addingProduct(s, u); h5 = h5.addingProduct(s, v)
-            s = V(repeating: wp[6]); l6 = l6.addingProduct(s, u); h6 = h6.addingProduct(s, v)
-            s = V(repeating: wp[7]); l7 = l7.addingProduct(s, u); h7 = h7.addingProduct(s, v)
+            tile.add(UnsafeRawPointer(x + Int(offsets[kk])), wp)
             wp += groupChannels
         }
         if channels == groupChannels, let bias {
             // A full group: no per-channel test between the stores.
-            store(l0, y, bias: bias[0], relu: relu); store(h0, y + halfTile, bias: bias[0], relu: relu)
-            store(l1, y + plane, bias: bias[1], relu: relu); store(h1, y + plane + halfTile, bias: bias[1], relu: relu)
-            store(l2, y + 2 * plane, bias: bias[2], relu: relu); store(h2, y + 2 * plane + halfTile, bias: bias[2], relu: relu)
-            store(l3, y + 3 * plane, bias: bias[3], relu: relu); store(h3, y + 3 * plane + halfTile, bias: bias[3], relu: relu)
-            store(l4, y + 4 * plane, bias: bias[4], relu: relu); store(h4, y + 4 * plane + halfTile, bias: bias[4], relu: relu)
-            store(l5, y + 5 * plane, bias: bias[5], relu: relu); store(h5, y + 5 * plane + halfTile, bias: bias[5], relu: relu)
-            store(l6, y + 6 * plane, bias: bias[6], relu: relu); store(h6, y + 6 * plane + halfTile, bias: bias[6], relu: relu)
-            store(l7, y + 7 * plane, bias: bias[7], relu: relu); store(h7, y + 7 * plane + halfTile, bias: bias[7], relu: relu)
+            for j in 0..<groupChannels {
+                let (lo, hi) = tile.channel(j)
+                store(lo, y + j * plane, bias: bias[j], relu: relu); store(hi, y + j * plane + halfTile, bias: bias[j], relu: relu)
+            }
             return
         }
-        @inline(__always) func put(_ j: Int, _ lo: V, _ hi: V) {
-            guard j < channels else { return }
-            let b = bias?[j] ?? 0
+        for j in 0..<channels {
+            let (lo, hi) = tile.channel(j), b = bias?[j] ?? 0
             store(lo, y + j * plane, bias: b, relu: relu)
             store(hi, y + j * plane + halfTile, bias: b, relu: relu)
         }
-        put(0, l0, h0); put(1, l1, h1); put(2, l2, h2); put(3, l3, h3)
-        put(4, l4, h4); put(5, l5, h5); put(6, l6, h6); put(7, l7, h7)
     }
 
     /// 16 pixels × 8 channels: a row's last tile when at most 16 pixels are left.
