@@ -42,7 +42,7 @@ struct ConvKernel: Kernel {
     var direct: DirectConvPlan?
     /// The `.rows` path's geometry (first convs, AVX-512); `packedW` then holds its groups.
     var rowConv: RowConvPlan?
-    /// The `.grid` path's geometry (shallow 3×3 stride-1 convs, AVX-512).
+    /// The `.grid` path's geometry (shallow 3×3 stride-1 and small-plane 1×1 convs, AVX-512).
     var gridConv: GridConvPlan?
     var hasBias: Bool
     /// A Relu fused by `ReluFusion`: applied as each output tile is stored.
