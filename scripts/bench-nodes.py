@@ -19,7 +19,7 @@ host.
 Per-node times on a shared VM move by 10-30 % between runs: compare rounds, not one.
 """
 import argparse
-import glob
+import bisect
 import json
 import os
 import statistics
@@ -101,7 +101,6 @@ def match(ours, ort_ops):
             found[n] = n
     index = sorted((int(name[1:]), name) for name in ours_names
                    if name and name[0] == "n" and name[1:].isdigit())
-    import bisect
     keys = [i for i, _ in index]
     for n in ort_ops:
         base = n[: -len("_nchwc")] if n.endswith("_nchwc") else n

@@ -184,11 +184,11 @@ struct ConvKernel: Kernel {
             return
         }
         if let gridConv, let packedW {
-            runGrid(gridConv, weights: packedW.pointer, x: x, y: y, bias: bias, residual: residualInput, scratch: scratch, pool: context.pool)
+            runTiles(gridConv, weights: packedW.pointer, x: x, y: y, bias: bias, residual: residualInput, scratch: scratch, pool: context.pool)
             return
         }
         if let direct, let packedW {
-            runDirect(direct, weights: packedW.pointer, x: x, y: y, bias: bias, residual: residualInput, scratch: scratch, pool: context.pool)
+            runTiles(direct, weights: packedW.pointer, x: x, y: y, bias: bias, residual: residualInput, scratch: scratch, pool: context.pool)
             return
         }
         let perA = SGEMM.packedACount(m: outG, k: depth)
@@ -232,9 +232,25 @@ extension ConvKernel {
     }
 }
 
+/// A conv plan that copies one image's input into padded scratch (when it needs to) and
+/// then runs output tiles over it: `DirectConvPlan` and `GridConvPlan`.
+protocol PaddedTileConvPlan: Sendable {
+    var needsPadding: Bool { get }
+    var tiles: Int { get }
+    /// Input channels `range` of one image into `padded`.
+    func pad(_ x: UnsafePointer<Float>, into padded: UnsafeMutablePointer<Float>, channels range: Range<Int>)
+    func run(tiles range: Range<Int>, padded: UnsafePointer<Float>, weights: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+             residual: UnsafePointer<Float>?, relu: Bool, y: UnsafeMutablePointer<Float>)
+}
+
+extension DirectConvPlan: PaddedTileConvPlan {}
+extension GridConvPlan: PaddedTileConvPlan {}
+
 extension ConvKernel {
-    func runDirect(_ plan: DirectConvPlan, weights: UnsafePointer<Float>, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>,
-                   bias: UnsafePointer<Float>?, residual: UnsafePointer<Float>?, scratch: UnsafeMutablePointer<Float>, pool: ThreadPool) {
+    /// Per image: the padded copy split over the threads by input channel, then the tiles.
+    func runTiles<P: PaddedTileConvPlan>(_ plan: P, weights: UnsafePointer<Float>, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>,
+                                         bias: UnsafePointer<Float>?, residual: UnsafePointer<Float>?, scratch: UnsafeMutablePointer<Float>,
+                                         pool: ThreadPool) {
         let s = shape
         let tasks = max(1, min(slots, pool.threadCount))
         for n in 0..<s.batch {
@@ -271,26 +287,6 @@ extension ConvKernel {
             pool.parallelFor(rowTasks) { t in
                 plan.run(rows: s.outH * t / rowTasks..<s.outH * (t + 1) / rowTasks, phased: UnsafePointer(scratch), weights: weights,
                          bias: bias, relu: relu, y: yn)
-            }
-        }
-    }
-}
-
-extension ConvKernel {
-    func runGrid(_ plan: GridConvPlan, weights: UnsafePointer<Float>, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>,
-                 bias: UnsafePointer<Float>?, residual: UnsafePointer<Float>?, scratch: UnsafeMutablePointer<Float>, pool: ThreadPool) {
-        let s = shape
-        let tasks = max(1, min(slots, pool.threadCount))
-        for n in 0..<s.batch {
-            let xn = x + n * s.inChannels * s.inPlane, yn = y + n * s.outChannels * s.outPlane
-            let padTasks = min(tasks, s.inChannels)
-            pool.parallelFor(padTasks) { t in
-                plan.prepare(xn, channels: s.inChannels * t / padTasks..<s.inChannels * (t + 1) / padTasks, into: scratch)
-            }
-            let tiles = plan.tiles, tileTasks = min(tasks, tiles)
-            pool.parallelFor(tileTasks) { t in
-                plan.run(tiles: tiles * t / tileTasks..<tiles * (t + 1) / tileTasks, padded: UnsafePointer(scratch), weights: weights,
-                         bias: bias, residual: residual.map { $0 + n * s.outChannels * s.outPlane }, relu: relu, y: yn)
             }
         }
     }

@@ -2,9 +2,10 @@ import CKernels
 import Model
 
 /// Direct 3×3 stride-1 convolution (and unpadded 1×1 over small planes) with output
-/// pixels in SIMD lanes, read over the padded input's grid: output pixel (oh, ow) is grid position q = oh · paddedW + ow,
-/// and tap (kh, kw) of every pixel reads the padded plane at q + kh · paddedW + kw, so 32
-/// consecutive positions are two contiguous vectors per depth index across row ends.
+/// pixels in SIMD lanes, read over the padded input's grid: output pixel (oh, ow) is grid
+/// position q = oh · paddedW + ow, and tap (kh, kw) of every pixel reads the padded plane
+/// at q + kh · paddedW + kw, so 32 consecutive positions are two contiguous vectors per
+/// depth index across row ends.
 /// The positions that fall on the grid's pad columns are computed and dropped at the
 /// store (`ck_store_grid16` packs the kept lanes), 2 of every paddedW.
 ///
@@ -27,6 +28,8 @@ struct GridConvPlan: Sendable {
 
     var channels: Int, outChannels: Int, height: Int, width: Int, outH: Int, outW: Int
     var padTop: Int, padLeft: Int, paddedH: Int, paddedW: Int
+    /// A 1×1 kernel (`tile1x1`), else 3×3.
+    var pointwise: Bool
     /// Grid positions up to the last output pixel: (outH − 1) · paddedW + outW.
     var positions: Int
     /// Per tile half: the lanes that are output pixels (`ck_store_grid16`'s keep mask)…
@@ -73,8 +76,6 @@ struct GridConvPlan: Sendable {
         self.keep = keep; self.starts = starts
     }
 
-    /// A 1×1 kernel (`tile1x1`), else 3×3.
-    var pointwise: Bool
     var depth: Int { pointwise ? channels : channels * 9 }
     var groups: Int { (outChannels + Self.groupChannels - 1) / Self.groupChannels }
     var tiles: Int { keep.count / 2 }
@@ -82,14 +83,17 @@ struct GridConvPlan: Sendable {
     /// The padded planes of one image, then zeros that the last tile's pad lanes read.
     var scratchFloats: Int { channels * plane + Self.tilePixels * 2 }
 
-    /// Weights [cout][c][3][3] as [group][c · 9][8], zero padded past the last channel.
+    /// Weights [cout][c][kh][kw] as [group][depth][8], zero padded past the last channel.
     func pack(_ w: UnsafePointer<Float>) -> TensorStorage {
         RowConvPlan.packGroups(w, outChannels: outChannels, depth: depth)
     }
 
+    /// Always a copy: the last tile's pad lanes read past the planes, into zeros.
+    var needsPadding: Bool { true }
+
     /// Channels `range` of one image into the padded scratch; the task with the last
     /// channel also zeroes the tail.
-    func prepare(_ x: UnsafePointer<Float>, channels range: Range<Int>, into scratch: UnsafeMutablePointer<Float>) {
+    func pad(_ x: UnsafePointer<Float>, into scratch: UnsafeMutablePointer<Float>, channels range: Range<Int>) {
         DirectConvPlan.pad(x, into: scratch, channels: range, height: height, width: width, paddedH: paddedH, paddedW: paddedW,
                            padTop: padTop, padLeft: padLeft)
         if range.upperBound == channels { (scratch + channels * plane).update(repeating: 0, count: Self.tilePixels * 2) }
