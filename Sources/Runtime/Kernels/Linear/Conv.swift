@@ -241,6 +241,8 @@ protocol PaddedTileConvPlan: Sendable {
     func pad(_ x: UnsafePointer<Float>, into padded: UnsafeMutablePointer<Float>, channels range: Range<Int>)
     func run(tiles range: Range<Int>, padded: UnsafePointer<Float>, weights: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
              residual: UnsafePointer<Float>?, relu: Bool, y: UnsafeMutablePointer<Float>)
+    /// The loop order over memory for one image, for the cache model.
+    func accessSteps(x: MemoryRegion, weights: MemoryRegion, y: MemoryRegion, into steps: inout [AccessStep])
 }
 
 extension DirectConvPlan: PaddedTileConvPlan {}
@@ -311,19 +313,12 @@ extension ConvKernel: KernelAccessPattern {
             }
             return steps
         }
-        if let gridConv, let packedWeights {
+        let tiled: (any PaddedTileConvPlan)? = gridConv ?? direct
+        if let tiled, let packedWeights {
             for n in 0..<s.batch {
                 if let residualRegion { steps.append(.read(residualRegion.floats(n * s.outChannels * s.outPlane, s.outChannels * s.outPlane))) }
-                gridConv.accessSteps(x: x.floats(n * s.inChannels * s.inPlane, s.inChannels * s.inPlane), weights: packedWeights,
-                                     y: y.floats(n * s.outChannels * s.outPlane, s.outChannels * s.outPlane), into: &steps)
-            }
-            return steps
-        }
-        if let direct, let packedWeights {
-            for n in 0..<s.batch {
-                if let residualRegion { steps.append(.read(residualRegion.floats(n * s.outChannels * s.outPlane, s.outChannels * s.outPlane))) }
-                direct.accessSteps(x: x.floats(n * s.inChannels * s.inPlane, s.inChannels * s.inPlane), weights: packedWeights,
-                                   y: y.floats(n * s.outChannels * s.outPlane, s.outChannels * s.outPlane), into: &steps)
+                tiled.accessSteps(x: x.floats(n * s.inChannels * s.inPlane, s.inChannels * s.inPlane), weights: packedWeights,
+                                  y: y.floats(n * s.outChannels * s.outPlane, s.outChannels * s.outPlane), into: &steps)
             }
             return steps
         }
