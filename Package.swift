@@ -26,9 +26,12 @@ let avx512 = ["skylake-avx512", "cascadelake", "icelake-server", "sapphirerapids
 let cpuFlags: [SwiftSetting] = [.unsafeFlags(["-target-cpu", targetCPU])]
     + (avx512 ? [.define("PICOJOULE_AVX512")] : [])
 let cpuCFlags: [CSetting] = [.unsafeFlags(["-march=\(targetCPU)", "-mfma", "-mavx2"])]
+// CLinux has no CPU flags; it is told what the rest was built for, to refuse other CPUs at start-up.
+let buildCPUGuard: [CSetting] = [.define(avx512 ? "CLINUX_BUILD_AVX512" : "CLINUX_BUILD_AVX2")]
 #else
 let cpuFlags: [SwiftSetting] = []
 let cpuCFlags: [CSetting] = []
+let buildCPUGuard: [CSetting] = []
 #endif
 
 let hot: [SwiftSetting] = cpuFlags + [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
@@ -50,8 +53,9 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
-        // System shims: perf_event_open, prlimit, CPU_SET, libpfm4 and libnuma headers.
-        .target(name: "CLinux", linkerSettings: [.linkedLibrary("pfm"), .linkedLibrary("numa")]),
+        // System shims: perf_event_open, prlimit, CPU_SET, libpfm4 and libnuma headers, and the
+        // start-up check that this CPU runs what the kernels were compiled for.
+        .target(name: "CLinux", cSettings: buildCPUGuard, linkerSettings: [.linkedLibrary("pfm"), .linkedLibrary("numa")]),
         // Header-only integer SIMD intrinsics for the kernels (vpmaddwd and friends).
         .target(name: "CKernels", cSettings: cpuCFlags),
         .target(name: "Model", dependencies: [

@@ -12,10 +12,6 @@ import Runtime
 @main
 enum EntryPoint {
     static func main() {
-        if let reason = KernelTarget.unsupportedReason() {
-            FileHandle.standardError.write(Data("picojoule: \(reason)\n".utf8))
-            Foundation.exit(2)
-        }
         let command: ParsableCommand
         do { command = try Picojoule.parseAsRoot() } catch { Picojoule.exit(withError: error) }
         guard let asyncCommand = command as? AsyncParsableCommand else {

@@ -1,6 +1,4 @@
 import ArgumentParser
-import Foundation
-import Runtime
 
 /// The daemon's entry point: `picojouled [serve] [options]`. Other subcommands
 /// (the hidden `worker`) live in files of their own.
@@ -14,12 +12,4 @@ struct Picojouled: AsyncParsableCommand {
         ],
         defaultSubcommand: Serve.self
     )
-
-    static func main() async {
-        if let reason = KernelTarget.unsupportedReason() {
-            FileHandle.standardError.write(Data("picojouled: \(reason)\n".utf8))
-            Foundation.exit(2)
-        }
-        await main(nil)
-    }
 }

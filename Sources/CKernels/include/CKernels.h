@@ -15,18 +15,6 @@
 /// 1 when the AVX2 paths were compiled in.
 static inline int ck_have_avx2(void) { return CK_HAVE_AVX2; }
 
-/// 1 when this CPU runs AVX-512 F, BW, DQ and VL (what the AVX-512 build is compiled
-/// for), read from CPUID at run time; 0 elsewhere, arm64 included.
-static inline int ck_cpu_runs_avx512(void) {
-#if defined(__x86_64__)
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw")
-        && __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl");
-#else
-    return 0;
-#endif
-}
-
 // ---------------------------------------------------------------------------
 // Exact integer GEMM (Runtime/Kernels/Quantized/IntegerGEMM.swift).
 //

@@ -1,8 +1,8 @@
 import CKernels
 
 /// The vector instruction set the kernels were compiled for: the build targets the CPU
-/// it is built on (Package.swift), so a binary copied to an older CPU must say so before
-/// its first AVX-512 instruction kills it with SIGILL.
+/// it is built on (Package.swift). A CPU without it is refused before `main` runs, by
+/// the constructor in CLinux/build_cpu_guard.c.
 public enum KernelTarget {
     /// "AVX-512", "AVX2" or, on other architectures, "portable".
     public static var name: String {
@@ -26,12 +26,4 @@ public enum KernelTarget {
 
     /// Output channels per packed weight panel of the direct conv: 32 with AVX-512, else 16.
     public static var convPanelLanes: Int { DirectConvPlan.lanes }
-
-    /// Why this CPU cannot run this build, or nil when it can.
-    public static func unsupportedReason() -> String? {
-        guard usesAVX512, ck_cpu_runs_avx512() == 0 else { return nil }
-        return "this build of Picojoule was compiled for AVX-512 (the CPU it was built on has it) "
-            + "but this CPU lacks AVX-512 F/BW/DQ/VL; rebuild here with scripts/build.sh, "
-            + "or build with PICOJOULE_TARGET_CPU=haswell for any x86-64 CPU with AVX2"
-    }
 }
