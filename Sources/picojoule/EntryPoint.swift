@@ -1,7 +1,5 @@
 import ArgumentParser
 import Dispatch
-import Foundation
-import Runtime
 
 /// A synchronous `main` that runs async subcommands on a detached task.
 ///

@@ -1,5 +1,3 @@
-import CKernels
-
 /// The vector instruction set the kernels were compiled for: the build targets the CPU
 /// it is built on (Package.swift). A CPU without it is refused before `main` runs, by
 /// the constructor in CLinux/build_cpu_guard.c.
