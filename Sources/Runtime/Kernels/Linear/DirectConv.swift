@@ -112,15 +112,24 @@ struct DirectConvPlan: Sendable {
         guard s.group == 1, s.inChannels * s.paddedHeight * s.paddedWidth < Int(Int32.max) else { return false }
         if s.taps > 1 { return true }
         guard lanes > halfLanes else { return false }
-        return s.strideH > 1 || s.strideW > 1 || s.outPlane <= smallPlane || s.inChannels >= deepChannels && s.outPlane <= deepPlane
+        return s.strideH > 1 || s.strideW > 1 || s.outPlane <= smallPlane
+            || s.inChannels >= deepChannels && s.outPlane <= deepPlane && packedBytes(s) <= tileOuterWeightBytes
     }
+
+    /// Bytes of a shape's packed weight panels (`packedFloats` before the plan exists).
+    static func packedBytes(_ s: ConvShape) -> Int { (s.outChannels + lanes - 1) / lanes * laneBytes * s.inChannels * s.taps }
 
     /// Planes up to this many pixels take the direct path for 1×1 convs (AVX-512 only).
     static let smallPlane = 196
     /// 1×1 convs over at least `deepChannels` input channels and at most `deepPlane`
     /// pixels come here too: ResNet-50's 28² 512→128 and 512→256 convs ran 10 % faster
     /// than on the GEMM (their 512-deep tiles hide the transposing store), where its 28²
-    /// 128→512 ones ran 2–4 % slower and its 56² 256→64 ones no faster.
+    /// 128→512 ones ran 2–4 % slower and its 56² 256→64 ones no faster. Only while the
+    /// weights run tile-outer (`tileOuterWeightBytes`): panel-outer, each panel reads the
+    /// whole 512-plane input again through L1, and on an Intel Xeon (2 MB L2, 2026-12-03)
+    /// the 28² 512→256 conv took 2.2 ms here against 1.43 ms on the GEMM, alternating
+    /// builds over 40 rounds (`scripts/bench-nodes.py --baseline`); its 512→128 ones, 256 KB
+    /// of weights, stay and were no slower than the GEMM there.
     static let deepChannels = 512, deepPlane = 784
 
     var depth: Int { offsets.count }
