@@ -88,6 +88,13 @@ struct LinearConvTests {
         // a 1-pixel last tile over both halves of the full panel; with 16 lanes two full
         // panels and one of 12.
         LinearConvCase(channels: 9, outChannels: 44, height: 7, width: 7, kernel: (3, 3), pads: [1, 1, 1, 1]),
+        // Pairs of 32-lane panels in one 6×64 tile (AVX-512): tile-outer, a pair and a last
+        // panel of 16 over 99 pixels (a last tile of 3 falls back to the panels one by one);
+        // panel-outer (368 KB packed), two pairs and a single panel, the next pair's weights
+        // prefetched; a pair at stride 2 without bias.
+        LinearConvCase(channels: 16, outChannels: 80, height: 9, width: 11, kernel: (3, 3), pads: [1, 1, 1, 1]),
+        LinearConvCase(channels: 64, outChannels: 160, height: 6, width: 7, kernel: (3, 3), pads: [1, 1, 1, 1]),
+        LinearConvCase(channels: 8, outChannels: 64, height: 13, width: 15, kernel: (3, 3), stride: (2, 2), pads: [1, 1, 1, 1], bias: false),
         // First-conv shapes (at most 4 channels, rows of at least 16 outputs: the row path
         // with AVX-512): stride 2 with pads, rows of 35 (a 32-pixel tile, then 16 ending at
         // the row's end) and a partial last group of 4 channels; 7×7 at stride 1 over two

@@ -62,6 +62,15 @@ struct DirectConvPlan: Sendable {
     /// kernels: twelve input pointers and three row offsets do not fit the general
     /// registers, and the spills made ResNet-50 17 % slower.
     var pairsTiles: Bool { oneByOne && Self.lanes > Self.halfLanes }
+    /// Two consecutive panels of a full tile run as one 6×64 tile (`Tile6x32x2`): 24
+    /// accumulators for four weight vectors and six broadcasts, 0.42 loads an FMA against
+    /// the 6×32 tile's 0.67, for kernels larger than 1×1 (1×1 ones pair tiles instead),
+    /// while two pairs of panels (the one read and the one prefetched) fit in L2.
+    /// Why: on an Intel Xeon (two 512-bit FMA pipes, 2 MB L2, 2026-12-03) the 6×32 tile's
+    /// 3×3 convs ran at 85–88 % of the FMA peak with warm caches; paired, ResNet-50's 14²
+    /// and 28² 3×3 convs ran 2–17 % faster, and its 512-channel ones (590 KB panels, four
+    /// of them 2.4 MB) 14 % slower, hence the L2 bound.
+    var pairsPanels = false
     /// Below this the unrolled tile was slower (SqueezeNet's 3-channel first conv, 6 %).
     static let unrolledMinimumChannels = 8
 
@@ -98,6 +107,7 @@ struct DirectConvPlan: Sendable {
         oneByOne = s.kernelH == 1 && s.kernelW == 1
         unrolled3x3 = s.kernelH == 3 && s.kernelW == 3 && s.dilationH == 1 && s.dilationW == 1
             && s.inChannels >= Self.unrolledMinimumChannels
+        pairsPanels = !oneByOne && Self.lanes > Self.halfLanes && 4 * offsets.count * Self.laneBytes <= HostCache.l2Bytes
     }
 
     /// Whether `DirectConvPlan` serves a conv of this shape: offsets must fit 32 bits.
@@ -227,15 +237,16 @@ struct DirectConvPlan: Sendable {
                     @inline(__always)
                     func tile<T: DirectConvTile>(_ kind: T.Type, _ k: Int, _ x: UnsafePointer<Float>, _ b: UnsafePointer<Int>,
                                                  _ o: UnsafePointer<Int32>, _ w: UnsafePointer<Float>, _ a: UnsafeMutablePointer<Float>,
-                                                 _ ahead: Prefetch?) {
+                                                 _ ahead: Prefetch?, panelBytes: Int = 0) {
                         if unrolled3x3 {
                             Self.microKernel3x3(kind, channels: channels, plane: paddedH * paddedW, rowStride: paddedW, x: x,
-                                                bases: b, w: w, acc: a, ahead: ahead)
+                                                bases: b, w: w, acc: a, ahead: ahead, panelBytes: panelBytes)
                         } else if oneByOne {
                             Self.microKernel1x1(kind, channels: channels, plane: paddedH * paddedW, x: x, bases: b, w: w, acc: a,
-                                                ahead: ahead)
+                                                ahead: ahead, panelBytes: panelBytes)
                         } else {
-                            Self.microKernel(kind, depth: k, x: x, bases: b, offsets: o, w: w, acc: a, ahead: ahead)
+                            Self.microKernel(kind, depth: k, x: x, bases: b, offsets: o, w: w, acc: a, ahead: ahead,
+                                             panelBytes: panelBytes)
                         }
                     }
                     func one(_ t: Int, _ p: Int, bases first: Int = 0, ahead: Prefetch? = nil) {
@@ -286,6 +297,25 @@ struct DirectConvPlan: Sendable {
                         }
                         store(a, panel: p, q0: q0, count: count, bias: bias, residual: residual, relu: relu, y: y)
                     }
+                    // Panels p and p + 1 of a full tile as one 6×64 tile (`pairsPanels`).
+                    func two(_ t: Int, _ p: Int, ahead: Prefetch? = nil) {
+                        #if PICOJOULE_AVX512
+                        let q0 = t * Self.pixels
+                        if q0 + Self.pixels <= outPlane {
+                            let a = acc.baseAddress!
+                            tile(Tile6x32x2.self, k, padded, UnsafePointer(bases.baseAddress!), offsets.baseAddress!,
+                                 weights + p * k * Self.lanes, a, ahead, panelBytes: k * Self.laneBytes)
+                            store(a, panel: p, q0: q0, count: Self.pixels, bias: bias, residual: residual, relu: relu, y: y)
+                            store(a + Self.pixels * Self.lanes, panel: p + 1, q0: q0, count: Self.pixels, bias: bias,
+                                  residual: residual, relu: relu, y: y)
+                            return
+                        }
+                        #endif
+                        one(t, p, ahead: ahead)
+                        one(t, p + 1)
+                    }
+                    /// The panels run together from panel p on: two when `two` serves them.
+                    func span(_ p: Int) -> Int { pairsPanels && (p + 2) * Self.lanes <= outChannels ? 2 : 1 }
                     // Tiles t and t + 1 of panel p as one 12-pixel tile (`pairsTiles`), when both
                     // are full and the panel has more than 16 channels; else one by one.
                     func pair(_ t: Int, _ p: Int, ahead: Prefetch? = nil) {
@@ -317,7 +347,11 @@ struct DirectConvPlan: Sendable {
                                 t += 2
                             } else {
                                 setBases(t)
-                                for p in 0..<panels { one(t, p) }
+                                var p = 0
+                                while p < panels {
+                                    if span(p) == 2 { two(t, p) } else { one(t, p) }
+                                    p += span(p)
+                                }
                                 t += 1
                             }
                         }
@@ -327,17 +361,24 @@ struct DirectConvPlan: Sendable {
                         // panel's lines (`Prefetch`): one line per depth index, one per
                         // kernel row of a channel in the unrolled 3×3 tile.
                         let panelBytes = k * Self.laneBytes, stretch = (unrolled3x3 ? channels * 3 : k) * 64
-                        for p in 0..<panels {
+                        var p = 0
+                        while p < panels {
                             oh = h0; ow = w0
                             var t = range.lowerBound, j = 0
-                            let next = UnsafeRawPointer(weights + (p + 1) * k * Self.lanes)
+                            let width = span(p), following = Swift.min(span(p + width), panels - p - width)
+                            let next = UnsafeRawPointer(weights + (p + width) * k * Self.lanes)
                             func ahead() -> Prefetch? {
                                 defer { j += 1 }
-                                guard p + 1 < panels, j * stretch < panelBytes else { return nil }
+                                guard following > 0, j * stretch < following * panelBytes else { return nil }
                                 return Prefetch(from: next + j * stretch, step: 64)
                             }
+                            defer { p += width }
                             while t < range.upperBound {
-                                if pairable(t) {
+                                if width == 2 {
+                                    setBases(t)
+                                    two(t, p, ahead: ahead())
+                                    t += 1
+                                } else if pairable(t) {
                                     setBases(t)
                                     setBases(t + 1, at: Self.pixels)
                                     pair(t, p, ahead: ahead())
@@ -388,8 +429,8 @@ struct DirectConvPlan: Sendable {
     @inline(never)
     static func microKernel<T: DirectConvTile>(_: T.Type, depth: Int, x: UnsafePointer<Float>, bases: UnsafePointer<Int>,
                                                offsets: UnsafePointer<Int32>, w: UnsafePointer<Float>, acc: UnsafeMutablePointer<Float>,
-                                               ahead: Prefetch? = nil) {
-        var tile = T(x: x, bases: bases)
+                                               ahead: Prefetch? = nil, panelBytes: Int = 0) {
+        var tile = T(x: x, bases: bases, panelBytes: panelBytes)
         var wp = UnsafeRawPointer(w)
         let ahead = ahead ?? Prefetch(from: UnsafeRawPointer(w), step: 0)
         var next = ahead.from
@@ -420,8 +461,8 @@ struct DirectConvPlan: Sendable {
     @inline(never)
     static func microKernel1x1<T: DirectConvTile>(_: T.Type, channels: Int, plane: Int, x: UnsafePointer<Float>,
                                                   bases: UnsafePointer<Int>, w: UnsafePointer<Float>, acc: UnsafeMutablePointer<Float>,
-                                                  ahead: Prefetch? = nil) {
-        var tile = T(x: x, bases: bases)
+                                                  ahead: Prefetch? = nil, panelBytes: Int = 0) {
+        var tile = T(x: x, bases: bases, panelBytes: panelBytes)
         var wp = UnsafeRawPointer(w)
         var o = 0
         let ahead = ahead ?? Prefetch(from: UnsafeRawPointer(w), step: 0)
@@ -444,8 +485,8 @@ struct DirectConvPlan: Sendable {
     @inline(never)
     static func microKernel3x3<T: DirectConvTile>(_: T.Type, channels: Int, plane: Int, rowStride: Int, x: UnsafePointer<Float>,
                                                   bases: UnsafePointer<Int>, w: UnsafePointer<Float>, acc: UnsafeMutablePointer<Float>,
-                                                  ahead: Prefetch? = nil) {
-        var tile = T(x: x, bases: bases)
+                                                  ahead: Prefetch? = nil, panelBytes: Int = 0) {
+        var tile = T(x: x, bases: bases, panelBytes: panelBytes)
         var wp = UnsafeRawPointer(w)
         var row0 = 0
         let s = laneBytes
@@ -469,7 +510,8 @@ struct DirectConvPlan: Sendable {
 /// weight panel (`DirectConvPlan.laneBytes` apart per depth index), where each pixel's
 /// input starts, and how it stores acc[lane / 16][pixel][lane % 16].
 protocol DirectConvTile {
-    init(x: UnsafePointer<Float>, bases: UnsafePointer<Int>)
+    /// `panelBytes`: how far the next weight panel starts, for tiles that span two.
+    init(x: UnsafePointer<Float>, bases: UnsafePointer<Int>, panelBytes: Int)
     /// One depth index: the six pixels' inputs at offset `o` against the weights at `wp`.
     mutating func step(_ o: Int, _ wp: UnsafeRawPointer)
     func store(_ acc: UnsafeMutablePointer<Float>)
@@ -484,7 +526,7 @@ struct Tile6x16: DirectConvTile {
     let x3: UnsafePointer<Float>, x4: UnsafePointer<Float>, x5: UnsafePointer<Float>
 
     @inline(__always)
-    init(x: UnsafePointer<Float>, bases: UnsafePointer<Int>) {
+    init(x: UnsafePointer<Float>, bases: UnsafePointer<Int>, panelBytes: Int) {
         x0 = x + bases[0]; x1 = x + bases[1]; x2 = x + bases[2]
         x3 = x + bases[3]; x4 = x + bases[4]; x5 = x + bases[5]
     }
@@ -531,7 +573,7 @@ struct Tile6x32: DirectConvTile {
     let x3: UnsafePointer<Float>, x4: UnsafePointer<Float>, x5: UnsafePointer<Float>
 
     @inline(__always)
-    init(x: UnsafePointer<Float>, bases: UnsafePointer<Int>) {
+    init(x: UnsafePointer<Float>, bases: UnsafePointer<Int>, panelBytes: Int) {
         x0 = x + bases[0]; x1 = x + bases[1]; x2 = x + bases[2]
         x3 = x + bases[3]; x4 = x + bases[4]; x5 = x + bases[5]
     }
@@ -566,6 +608,62 @@ struct Tile6x32: DirectConvTile {
     }
 }
 
+/// Six pixels' accumulators for two 32-channel weight panels (24 `SIMD16<Float>`): four
+/// weight vectors for six broadcasts. Stores panel p's block acc[half][pixel][16], then
+/// panel p + 1's `pixels · lanes` floats on.
+struct Tile6x32x2: DirectConvTile {
+    typealias V = SIMD16<Float>
+    var a00 = V(), a01 = V(), a10 = V(), a11 = V(), a20 = V(), a21 = V()
+    var a30 = V(), a31 = V(), a40 = V(), a41 = V(), a50 = V(), a51 = V()
+    var b00 = V(), b01 = V(), b10 = V(), b11 = V(), b20 = V(), b21 = V()
+    var b30 = V(), b31 = V(), b40 = V(), b41 = V(), b50 = V(), b51 = V()
+    let x0: UnsafePointer<Float>, x1: UnsafePointer<Float>, x2: UnsafePointer<Float>
+    let x3: UnsafePointer<Float>, x4: UnsafePointer<Float>, x5: UnsafePointer<Float>
+    let second: Int
+
+    @inline(__always)
+    init(x: UnsafePointer<Float>, bases: UnsafePointer<Int>, panelBytes: Int) {
+        x0 = x + bases[0]; x1 = x + bases[1]; x2 = x + bases[2]
+        x3 = x + bases[3]; x4 = x + bases[4]; x5 = x + bases[5]
+        second = panelBytes
+    }
+
+    @inline(__always)
+    mutating func step(_ o: Int, _ wp: UnsafeRawPointer) {
+        let w0 = wp.loadUnaligned(as: V.self), w1 = wp.loadUnaligned(fromByteOffset: 64, as: V.self)
+        let u0 = wp.loadUnaligned(fromByteOffset: second, as: V.self), u1 = wp.loadUnaligned(fromByteOffset: second + 64, as: V.self)
+        var v = V(repeating: x0[o])
+        a00 = a00.addingProduct(v, w0); a01 = a01.addingProduct(v, w1); b00 = b00.addingProduct(v, u0); b01 = b01.addingProduct(v, u1)
+        v = V(repeating: x1[o])
+        a10 = a10.addingProduct(v, w0); a11 = a11.addingProduct(v, w1); b10 = b10.addingProduct(v, u0); b11 = b11.addingProduct(v, u1)
+        v = V(repeating: x2[o])
+        a20 = a20.addingProduct(v, w0); a21 = a21.addingProduct(v, w1); b20 = b20.addingProduct(v, u0); b21 = b21.addingProduct(v, u1)
+        v = V(repeating: x3[o])
+        a30 = a30.addingProduct(v, w0); a31 = a31.addingProduct(v, w1); b30 = b30.addingProduct(v, u0); b31 = b31.addingProduct(v, u1)
+        v = V(repeating: x4[o])
+        a40 = a40.addingProduct(v, w0); a41 = a41.addingProduct(v, w1); b40 = b40.addingProduct(v, u0); b41 = b41.addingProduct(v, u1)
+        v = V(repeating: x5[o])
+        a50 = a50.addingProduct(v, w0); a51 = a51.addingProduct(v, w1); b50 = b50.addingProduct(v, u0); b51 = b51.addingProduct(v, u1)
+    }
+
+    @inline(__always)
+    func store(_ acc: UnsafeMutablePointer<Float>) {
+        let out = UnsafeMutableRawPointer(acc)
+        out.storeBytes(of: a00, toByteOffset: 0, as: V.self); out.storeBytes(of: a01, toByteOffset: 384, as: V.self)
+        out.storeBytes(of: a10, toByteOffset: 64, as: V.self); out.storeBytes(of: a11, toByteOffset: 448, as: V.self)
+        out.storeBytes(of: a20, toByteOffset: 128, as: V.self); out.storeBytes(of: a21, toByteOffset: 512, as: V.self)
+        out.storeBytes(of: a30, toByteOffset: 192, as: V.self); out.storeBytes(of: a31, toByteOffset: 576, as: V.self)
+        out.storeBytes(of: a40, toByteOffset: 256, as: V.self); out.storeBytes(of: a41, toByteOffset: 640, as: V.self)
+        out.storeBytes(of: a50, toByteOffset: 320, as: V.self); out.storeBytes(of: a51, toByteOffset: 704, as: V.self)
+        out.storeBytes(of: b00, toByteOffset: 768, as: V.self); out.storeBytes(of: b01, toByteOffset: 1152, as: V.self)
+        out.storeBytes(of: b10, toByteOffset: 832, as: V.self); out.storeBytes(of: b11, toByteOffset: 1216, as: V.self)
+        out.storeBytes(of: b20, toByteOffset: 896, as: V.self); out.storeBytes(of: b21, toByteOffset: 1280, as: V.self)
+        out.storeBytes(of: b30, toByteOffset: 960, as: V.self); out.storeBytes(of: b31, toByteOffset: 1344, as: V.self)
+        out.storeBytes(of: b40, toByteOffset: 1024, as: V.self); out.storeBytes(of: b41, toByteOffset: 1408, as: V.self)
+        out.storeBytes(of: b50, toByteOffset: 1088, as: V.self); out.storeBytes(of: b51, toByteOffset: 1472, as: V.self)
+    }
+}
+
 /// Twelve pixels' accumulators for 32 channels (24 `SIMD16<Float>`): two weight vectors
 /// for twelve broadcasts, half the weight traffic per FMA of `Tile6x32`. Stores two
 /// 6-pixel blocks, each acc[half][pixel][16], the second `pixels · lanes` floats on.
@@ -578,7 +676,7 @@ struct Tile12x32: DirectConvTile {
     let x8: UnsafePointer<Float>, x9: UnsafePointer<Float>, x10: UnsafePointer<Float>, x11: UnsafePointer<Float>
 
     @inline(__always)
-    init(x: UnsafePointer<Float>, bases: UnsafePointer<Int>) {
+    init(x: UnsafePointer<Float>, bases: UnsafePointer<Int>, panelBytes: Int) {
         x0 = x + bases[0]; x1 = x + bases[1]; x2 = x + bases[2]; x3 = x + bases[3]
         x4 = x + bases[4]; x5 = x + bases[5]; x6 = x + bases[6]; x7 = x + bases[7]
         x8 = x + bases[8]; x9 = x + bases[9]; x10 = x + bases[10]; x11 = x + bases[11]
@@ -763,14 +861,19 @@ extension DirectConvPlan {
             if tiles > 1 { steps.append(.reread(weights, times: tiles - 1, between: tileInput + Self.pixels * outChannels * 4)) }
             steps.append(.read(padded))
         } else {
+            // One pass over the tiles per panel, or per pair of panels (`pairsPanels`).
             let panelBytes = depth * Self.lanes * 4
-            for p in 0..<panels {
-                let panel = weights.floats(p * depth * Self.lanes, depth * Self.lanes)
+            var p = 0, passes = 0
+            while p < panels {
+                let width = pairsPanels && (p + 2) * Self.lanes <= outChannels ? 2 : 1
+                let panel = weights.floats(p * depth * Self.lanes, width * depth * Self.lanes)
                 steps.append(.read(panel))
-                if tiles > 1 { steps.append(.reread(panel, times: tiles - 1, between: tileInput + Self.pixels * Self.lanes * 4)) }
+                if tiles > 1 { steps.append(.reread(panel, times: tiles - 1, between: tileInput + Self.pixels * width * Self.lanes * 4)) }
                 if p == 0 { steps.append(.read(padded)) }
+                p += width
+                passes += 1
             }
-            if panels > 1 { steps.append(.reread(padded, times: panels - 1, between: panelBytes)) }
+            if passes > 1 { steps.append(.reread(padded, times: passes - 1, between: panelBytes * panels / passes)) }
         }
         steps.append(.write(y))
     }
