@@ -68,8 +68,9 @@ struct DirectConvPlan: Sendable {
     /// while two pairs of panels (the one read and the one prefetched) fit in L2.
     /// Why: on an Intel Xeon (two 512-bit FMA pipes, 2 MB L2, 2026-12-03) the 6×32 tile's
     /// 3×3 convs ran at 85–88 % of the FMA peak with warm caches; paired, ResNet-50's 14²
-    /// and 28² 3×3 convs ran 2–17 % faster, and its 512-channel ones (590 KB panels, four
-    /// of them 2.4 MB) 14 % slower, hence the L2 bound.
+    /// 256-channel 3×3 convs ran 1.02–1.14 times as fast and its 28² ones 0.97–1.17 (three
+    /// comparisons on a noisy host), and its 512-channel ones (590 KB panels, four of them
+    /// 2.4 MB) 14 % slower, hence the L2 bound.
     var pairsPanels = false
     /// Below this the unrolled tile was slower (SqueezeNet's 3-channel first conv, 6 %).
     static let unrolledMinimumChannels = 8
