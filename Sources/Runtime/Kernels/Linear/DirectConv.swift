@@ -72,6 +72,10 @@ struct DirectConvPlan: Sendable {
     /// comparisons on a noisy host), and its 512-channel ones (590 KB panels, four of them
     /// 2.4 MB) 14 % slower, hence the L2 bound.
     var pairsPanels = false
+
+    /// Panels one pass over the tiles runs from panel p on: two where `pairsPanels` pairs
+    /// them and both are full, else one.
+    func panelsPerPass(from p: Int) -> Int { pairsPanels && (p + 2) * Self.lanes <= outChannels ? 2 : 1 }
     /// Below this the unrolled tile was slower (SqueezeNet's 3-channel first conv, 6 %).
     static let unrolledMinimumChannels = 8
 
@@ -315,8 +319,6 @@ struct DirectConvPlan: Sendable {
                         one(t, p, ahead: ahead)
                         one(t, p + 1)
                     }
-                    /// The panels run together from panel p on: two when `two` serves them.
-                    func span(_ p: Int) -> Int { pairsPanels && (p + 2) * Self.lanes <= outChannels ? 2 : 1 }
                     // Tiles t and t + 1 of panel p as one 12-pixel tile (`pairsTiles`), when both
                     // are full and the panel has more than 16 channels; else one by one.
                     func pair(_ t: Int, _ p: Int, ahead: Prefetch? = nil) {
@@ -350,8 +352,9 @@ struct DirectConvPlan: Sendable {
                                 setBases(t)
                                 var p = 0
                                 while p < panels {
-                                    if span(p) == 2 { two(t, p) } else { one(t, p) }
-                                    p += span(p)
+                                    let width = panelsPerPass(from: p)
+                                    if width == 2 { two(t, p) } else { one(t, p) }
+                                    p += width
                                 }
                                 t += 1
                             }
@@ -366,7 +369,7 @@ struct DirectConvPlan: Sendable {
                         while p < panels {
                             oh = h0; ow = w0
                             var t = range.lowerBound, j = 0
-                            let width = span(p), following = Swift.min(span(p + width), panels - p - width)
+                            let width = panelsPerPass(from: p), following = Swift.min(panelsPerPass(from: p + width), panels - p - width)
                             let next = UnsafeRawPointer(weights + (p + width) * k * Self.lanes)
                             func ahead() -> Prefetch? {
                                 defer { j += 1 }
@@ -866,7 +869,7 @@ extension DirectConvPlan {
             let panelBytes = depth * Self.lanes * 4
             var p = 0, passes = 0
             while p < panels {
-                let width = pairsPanels && (p + 2) * Self.lanes <= outChannels ? 2 : 1
+                let width = panelsPerPass(from: p)
                 let panel = weights.floats(p * depth * Self.lanes, width * depth * Self.lanes)
                 steps.append(.read(panel))
                 if tiles > 1 { steps.append(.reread(panel, times: tiles - 1, between: tileInput + Self.pixels * width * Self.lanes * 4)) }
