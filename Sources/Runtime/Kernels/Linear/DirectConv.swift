@@ -70,7 +70,9 @@ struct DirectConvPlan: Sendable {
     /// 3×3 convs ran at 85–88 % of the FMA peak with warm caches; paired, ResNet-50's 14²
     /// 256-channel 3×3 convs ran 1.02–1.14 times as fast and its 28² ones 0.97–1.17 (three
     /// comparisons on a noisy host), and its 512-channel ones (590 KB panels, four of them
-    /// 2.4 MB) 14 % slower, hence the L2 bound.
+    /// 2.4 MB) 14 % slower, hence the L2 bound. On a Zen 5 (1 MB L2, 2026-12-03) the 147 KB
+    /// panels of its 28² 128-channel convs, which pair there, ran 2–4 % slower paired; the
+    /// whole model moved less than its run-to-run spread, so the bound stays one rule.
     var pairsPanels = false
 
     /// Panels one pass over the tiles runs from panel p on: two where `pairsPanels` pairs
