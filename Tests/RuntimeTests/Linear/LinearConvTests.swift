@@ -95,20 +95,24 @@ struct LinearConvTests {
         LinearConvCase(channels: 16, outChannels: 80, height: 9, width: 11, kernel: (3, 3), pads: [1, 1, 1, 1]),
         LinearConvCase(channels: 64, outChannels: 160, height: 6, width: 7, kernel: (3, 3), pads: [1, 1, 1, 1]),
         LinearConvCase(channels: 8, outChannels: 64, height: 13, width: 15, kernel: (3, 3), stride: (2, 2), pads: [1, 1, 1, 1], bias: false),
-        // First-conv shapes (at most 4 channels, rows of at least 16 outputs: the row path
-        // with AVX-512): stride 2 with pads, rows of 35 (a 32-pixel tile, then 16 ending at
-        // the row's end) and a partial last group of 4 channels; 7×7 at stride 1 over two
-        // images without bias, rows of 56 (a last 32-pixel tile overlapping the first);
-        // one channel, rows of 19 (two overlapping 16-pixel tiles).
+        // First-conv shapes (at most 4 channels, rows of at least 16 outputs: the row path).
+        // With AVX-512 (32- and 16-pixel tiles): stride 2 with pads, rows of 35 (a 32-pixel
+        // tile, then 16 ending at the row's end) and a partial last group of 4 channels; 7×7
+        // at stride 1 over two images without bias, rows of 56 (a last 32-pixel tile
+        // overlapping the first); one channel, rows of 19 (two overlapping 16-pixel tiles).
+        // With 8-lane vectors (24- and 16-pixel tiles over halves of 4 channels) the same
+        // rows end in a 16-pixel tile (35, 56), two overlapping 16-pixel tiles (19), a
+        // 24-pixel one (47) or none (48); 6 channels leave a second half of 2.
         LinearConvCase(channels: 3, outChannels: 20, height: 30, width: 70, kernel: (3, 3), stride: (2, 2), pads: [1, 1, 1, 1]),
         LinearConvCase(batch: 2, channels: 3, outChannels: 16, height: 12, width: 56, kernel: (7, 7), pads: [3, 3, 3, 3], bias: false),
         LinearConvCase(channels: 1, outChannels: 8, height: 9, width: 40, kernel: (3, 3), stride: (2, 2)),
-        // Rows of 112 (ResNet-50's first conv), 100, 48, 47 and 20 at stride 2.
+        // Rows of 112 (ResNet-50's first conv), 100, 48, 47, 20 and 49 at stride 2.
         LinearConvCase(channels: 3, outChannels: 8, height: 7, width: 224, kernel: (7, 7), stride: (2, 2), pads: [3, 3, 3, 3]),
         LinearConvCase(channels: 2, outChannels: 12, height: 5, width: 201, kernel: (3, 3), stride: (2, 2)),
         LinearConvCase(channels: 3, outChannels: 9, height: 6, width: 95, kernel: (3, 3), stride: (2, 2), pads: [1, 1, 1, 1]),
         LinearConvCase(channels: 3, outChannels: 9, height: 6, width: 93, kernel: (3, 3), stride: (2, 2), pads: [1, 1, 1, 1]),
         LinearConvCase(channels: 3, outChannels: 9, height: 6, width: 41, kernel: (3, 3), stride: (2, 2)),
+        LinearConvCase(channels: 3, outChannels: 6, height: 5, width: 97, kernel: (3, 3), stride: (2, 2), pads: [1, 1, 1, 1]),
         // Shallow 3×3 stride-1 shapes (5–64 channels, rows of at least 16: the grid path with
         // AVX-512): 32-position tiles that cross row ends, two full groups of 8 channels and
         // one of 4; rows of exactly 16 without pads (grid width 18); uneven pads (one pad
@@ -181,21 +185,17 @@ struct LinearConvTests {
         #expect(prepared.macs[.float32] == Int64(2 * 40 * 9 * 10 * 72), "padding lanes and pixels are not counted")
     }
 
-    @Test("a 3-channel conv packs 8-channel groups for the row path with AVX-512, else 16-lane panels")
+    @Test("a 3-channel conv packs 8-channel groups and a phased input for the row path")
     func rowPathSizes() throws {
         let prepared = try linearPrepare("Conv", attributes: ["strides": .ints([2, 2]), "pads": .ints([1, 1, 1, 1])],
                                          inputs: [LinearInput([Float](repeating: 0, count: 3 * 30 * 70), [1, 3, 30, 70]),
                                                   LinearInput([Float](repeating: 0.5, count: 20 * 27), [20, 3, 3, 3], constant: true)],
                                          outputShapes: [[1, 20, 15, 35]])
-        if KernelTarget.usesAVX512 {
-            #expect(prepared.packedWeightBytes == 3 * 8 * 27 * 4, "three groups of 8 channels × 27 depths")
-            // Three channels of 31 padded rows of 71 (the last window reads row 30 and column
-            // 70 of the padded plane), each row split into two 48-float phases (36 columns
-            // rounded up to 16), and one padded row per channel for the split.
-            #expect(prepared.scratchBytes == (3 * 31 * 2 * 48 + 3 * (71 + 16)) * 4)
-        } else {
-            #expect(prepared.packedWeightBytes == 2 * 16 * 27 * 4, "two panels of 16 channels × 27 depths")
-        }
+        #expect(prepared.packedWeightBytes == 3 * 8 * 27 * 4, "three groups of 8 channels × 27 depths")
+        // Three channels of 31 padded rows of 71 (the last window reads row 30 and column
+        // 70 of the padded plane), each row split into two 48-float phases (36 columns
+        // rounded up to 16), and one padded row per channel for the split.
+        #expect(prepared.scratchBytes == (3 * 31 * 2 * 48 + 3 * (71 + 16)) * 4)
         #expect(prepared.macs[.float32] == Int64(20 * 15 * 35 * 27))
     }
 

@@ -40,7 +40,7 @@ struct ConvKernel: Kernel {
     var sparseW: SparseWeightRows?
     /// The `.direct` path's geometry; `packedW` then holds its panels.
     var direct: DirectConvPlan?
-    /// The `.rows` path's geometry (first convs, AVX-512); `packedW` then holds its groups.
+    /// The `.rows` path's geometry (first convs); `packedW` then holds its groups.
     var rowConv: RowConvPlan?
     /// The `.grid` path's geometry (shallow 3×3 stride-1 and small-plane 1×1 convs, AVX-512).
     var gridConv: GridConvPlan?

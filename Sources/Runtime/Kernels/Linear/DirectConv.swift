@@ -3,7 +3,7 @@ import Model
 
 /// Direct convolution for ungrouped convs with a kernel larger than 1×1 (and, with
 /// AVX-512, strided, small-plane or deep 1×1 ones; there shallow 3×3 stride-1 convs take
-/// `GridConvPlan` and first convs `RowConvPlan`) and constant weights: 16 output channels
+/// `GridConvPlan`; first convs take `RowConvPlan`) and constant weights: 16 output channels
 /// (32 with AVX-512) in SIMD lanes, six output pixels per register tile
 /// broadcast straight from a zero-padded copy of the input, the whole depth
 /// (channels × taps) summed in registers before one store.

@@ -13,8 +13,9 @@ import Model
 /// its even and odd columns (`ck_deinterleave_f32`), so that each tap's 32 inputs are
 /// contiguous too.
 ///
-/// AVX-512 builds only (`applies`): with 8-lane vectors the tile would need twice the
-/// registers it has.
+/// With 8-lane vectors (AVX2) 32 × 8 would need twice the registers there are, so each
+/// group of 8 channels runs as two halves of 4 over 24-pixel tiles (`RowConv+Tiles8`):
+/// twelve accumulators, three input vectors and four broadcasts a depth index.
 struct RowConvPlan: Sendable {
     static let groupChannels = 8, tilePixels = 32, halfTile = 16
     /// Convs over at most this many input channels take this path: beyond it the
@@ -32,7 +33,7 @@ struct RowConvPlan: Sendable {
     var offsets: [Int32]
 
     static func applies(_ s: ConvShape, residual: Bool) -> Bool {
-        guard KernelTarget.usesAVX512, s.group == 1, !residual, s.inChannels <= maximumChannels,
+        guard s.group == 1, !residual, s.inChannels <= maximumChannels,
               s.dilationH == 1, s.dilationW == 1, s.strideW == 1 || s.strideW == 2, s.outW >= halfTile else { return false }
         return s.inChannels * s.paddedHeight * s.paddedWidth < Int(Int32.max)
     }
@@ -101,9 +102,13 @@ struct RowConvPlan: Sendable {
 
     /// Output rows `rows` of one image, every channel group: 32-pixel tiles, and a last
     /// 32- or 16-pixel tile that ends at the row's end, overlapping the one before (its
-    /// shared outputs are computed twice, equal).
+    /// shared outputs are computed twice, equal). Builds with 8-lane vectors run
+    /// `runHalves` instead.
     func run(rows: Range<Int>, phased: UnsafePointer<Float>, weights: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
              relu: Bool, y: UnsafeMutablePointer<Float>) {
+        #if !PICOJOULE_AVX512
+        runHalves(rows: rows, phased: phased, weights: weights, bias: bias, relu: relu, y: y)
+        #else
         let k = depth, plane = outH * outW
         let full = outW / Self.tilePixels * Self.tilePixels, rest = outW - full
         offsets.withUnsafeBufferPointer { offsets in
@@ -132,6 +137,7 @@ struct RowConvPlan: Sendable {
                 }
             }
         }
+        #endif
     }
 
     /// Bias and Relu on 16 outputs of one channel, stored at `y`.
