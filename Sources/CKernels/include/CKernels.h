@@ -437,6 +437,33 @@ static inline void ck_maxpool3x3s2_plane(const float *x, long width, long out_h,
         }
     }
 }
+#elif CK_HAVE_AVX2
+/// `ck_maxpool3x3s2_plane` with AVX2, eight outputs a step (rows of at least 8 outputs:
+/// Pool.swift keeps narrower ones on the row-by-row path): the three rows' maximum over
+/// columns 2j … 2j + 15 split into even and odd columns, the evens shifted by one lane
+/// with column 2j + 16 as the last. The operands of every max are in the AVX-512
+/// kernel's order, so NaNs propagate the same way.
+static inline void ck_maxpool3x3s2_plane(const float *x, long width, long out_h, long out_w, float *y) {
+    const __m256i shift = _mm256_setr_epi32(1, 2, 3, 4, 5, 6, 7, 7);
+    for (long r = 0; r < out_h; r++) {
+        const float *s0 = x + 2 * r * width, *s1 = s0 + width, *s2 = s1 + width;
+        float *d = y + r * out_w;
+        for (long j = 0; j < out_w; j += 8) {
+            const long at = j + 8 <= out_w ? j : out_w - 8;
+            const long c = 2 * at;
+            const __m256 a = _mm256_max_ps(_mm256_max_ps(_mm256_loadu_ps(s2 + c), _mm256_loadu_ps(s1 + c)), _mm256_loadu_ps(s0 + c));
+            // Columns c + 8 … c + 15, and c + 16 ≤ 2 · out_w ≤ width − 1 for the last lane.
+            const __m256 b = _mm256_max_ps(_mm256_max_ps(_mm256_loadu_ps(s2 + c + 8), _mm256_loadu_ps(s1 + c + 8)),
+                                           _mm256_loadu_ps(s0 + c + 8));
+            const float tail = s0[c + 16] < s1[c + 16] ? s1[c + 16] : s0[c + 16];
+            const float edge = tail < s2[c + 16] ? s2[c + 16] : tail;
+            const __m256 e = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(_mm256_shuffle_ps(a, b, 0x88)), 0xD8));
+            const __m256 o = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(_mm256_shuffle_ps(a, b, 0xDD)), 0xD8));
+            const __m256 e1 = _mm256_blend_ps(_mm256_permutevar8x32_ps(e, shift), _mm256_set1_ps(edge), 0x80);
+            _mm256_storeu_ps(d + at, _mm256_max_ps(e1, _mm256_max_ps(o, e)));
+        }
+    }
+}
 #endif
 
 #if defined(__AVX512F__)

@@ -33,6 +33,11 @@ struct LinearPoolNormTests {
         ([1, 2, 5, 32], [3, 3], [2, 2], [0, 0, 0, 0], [1, 1], false),
         ([1, 2, 6, 31], [3, 3], [2, 2], [0, 0, 0, 0], [1, 1], false),
         ([1, 3, 3, 3], [3, 3], [2, 2], [0, 0, 0, 0], [1, 1], false),
+        // With AVX2, 8 outputs a step: the rows above of 17, 13 and 15 end in a step that
+        // overlaps the one before; rows of exactly 8 (width 17) take one step, and of 7
+        // (width 15) the row-by-row path.
+        ([1, 2, 5, 17], [3, 3], [2, 2], [0, 0, 0, 0], [1, 1], false),
+        ([1, 2, 5, 15], [3, 3], [2, 2], [0, 0, 0, 0], [1, 1], false),
         // Windows that are the whole plane (ResNet-50's 7×7 AveragePool), one reduction
         // per plane: square over 20 planes, and 5×3 with 19 floats of a vector left over.
         ([2, 10, 7, 7], [7, 7], [1, 1], [0, 0, 0, 0], [1, 1], false),

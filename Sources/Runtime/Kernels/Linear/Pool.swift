@@ -22,12 +22,16 @@ struct PoolKernel: Kernel {
     /// AveragePool over 7×7 planes): one reduction of the contiguous plane, as
     /// GlobalAveragePool does, instead of seven rows of seven reduced lane by lane.
     /// An unpadded 3×3 stride-2 max pool whose windows all lie inside the plane:
-    /// `ck_maxpool3x3s2_plane` (AVX-512 builds).
+    /// `ck_maxpool3x3s2_plane` (x86-64; with AVX2 only, rows of at least 8 outputs).
     var maxPool3x3s2: Bool {
+        #if arch(x86_64)
         let s = shape
-        guard KernelTarget.usesAVX512, kind == .max, s.kernelH == 3, s.kernelW == 3, s.strideH == 2, s.strideW == 2,
+        guard kind == .max, s.kernelH == 3, s.kernelW == 3, s.strideH == 2, s.strideW == 2, KernelTarget.usesAVX512 || s.outW >= 8,
               s.dilationH == 1, s.dilationW == 1, s.padTop == 0, s.padLeft == 0, s.padBottom == 0, s.padRight == 0 else { return false }
         return s.outH == (s.height - 3) / 2 + 1 && s.outW == (s.width - 3) / 2 + 1
+        #else
+        false
+        #endif
     }
 
     var wholePlane: Bool {
@@ -88,7 +92,7 @@ struct PoolKernel: Kernel {
         let planes = shape.batch * shape.inChannels
         let tasks = min(max(1, min(slots, context.pool.threadCount)), planes)
         let scratch = context.scratch.assumingMemoryBound(to: Float.self)
-        #if PICOJOULE_AVX512
+        #if arch(x86_64)
         if maxPool3x3s2 {
             let s = shape
             context.pool.parallelFor(tasks) { t in
