@@ -286,6 +286,28 @@ static inline void ck_store_tile_6x16_transposed(const float *acc, const float *
 }
 
 
+// ---------------------------------------------------------------------------
+// Winograd output rows (Runtime/Kernels/Linear/WinogradConv.swift).
+//
+// A 2×2 output tile's two columns come out of the transform as two vectors over eight
+// tiles; the row wants them interleaved. Swift SIMD has no lane shuffles.
+// ---------------------------------------------------------------------------
+
+/// dst[j] = (j even ? a[j / 2] : b[j / 2]) for from <= j < to, 0 <= from <= to <= 16.
+static inline void ck_store_interleaved2_f32(const float *a, const float *b, float *dst, int from, int to) {
+#if CK_HAVE_AVX2
+    if (from == 0 && to == 16) {
+        const __m256 va = _mm256_loadu_ps(a), vb = _mm256_loadu_ps(b);
+        // unpack works within 128-bit halves: lo = a0 b0 a1 b1 | a4 b4 a5 b5, hi = a2 b2 a3 b3 | a6 b6 a7 b7.
+        const __m256 lo = _mm256_unpacklo_ps(va, vb), hi = _mm256_unpackhi_ps(va, vb);
+        _mm256_storeu_ps(dst, _mm256_permute2f128_ps(lo, hi, 0x20));
+        _mm256_storeu_ps(dst + 8, _mm256_permute2f128_ps(lo, hi, 0x31));
+        return;
+    }
+#endif
+    for (int j = from; j < to; j++) dst[j] = (j & 1) ? b[j >> 1] : a[j >> 1];
+}
+
 /// dst[i] = src[2i] for i < n: one output row of a stride-2 1×1 conv's input, gathered
 /// (`DirectConvPlan.subsampled`). Reads src[0 … 2n − 2] only.
 static inline void ck_gather_even_f32(const float *src, long n, float *dst) {

@@ -27,12 +27,13 @@ struct ConvShape: Sendable {
 /// Four paths: depthwise (group = C = M) runs a direct SIMD kernel; 1×1 stride-1
 /// unpadded convs multiply the weights by the input planes directly; other ungrouped
 /// k×k convs with constant weights run `DirectConvPlan` (output channels in SIMD
-/// lanes); the rest pack the im2col matrix straight into GEMM panels (no full im2col
+/// lanes), or `WinogradConvPlan` when 3×3, stride 1 and same-size over at least 32
+/// channels; the rest pack the im2col matrix straight into GEMM panels (no full im2col
 /// buffer). Weights are packed once per group at prepare when they are constant. Constant weights that are mostly
 /// zeros (pruned models) run the non-depthwise paths through `SparseConv` instead,
 /// and the node then counts only the MACs of its non-zero weights.
 struct ConvKernel: Kernel {
-    enum Path: Sendable { case depthwise, pointwise, im2col, direct, rows, grid }
+    enum Path: Sendable { case depthwise, pointwise, im2col, direct, rows, grid, winograd }
     var shape: ConvShape
     var path: Path
     var packedW: LinearPackedFloats?
@@ -44,6 +45,9 @@ struct ConvKernel: Kernel {
     var rowConv: RowConvPlan?
     /// The `.grid` path's geometry (shallow 3×3 stride-1 and small-plane 1×1 convs, AVX-512).
     var gridConv: GridConvPlan?
+    /// The `.winograd` path's geometry (3×3 stride-1 same-size convs); `packedW` then
+    /// holds the 16 transformed weight matrices.
+    var winograd: WinogradConvPlan?
     var hasBias: Bool
     /// A Relu fused by `ReluFusion`: applied as each output tile is stored.
     var relu = false
@@ -102,7 +106,7 @@ struct ConvKernel: Kernel {
         switch path {
         case .depthwise:
             scratch = k.depthwiseRowStride * k.depthwisePaddedHeight * 4 * k.slots
-        case .pointwise, .im2col, .direct, .rows, .grid:
+        case .pointwise, .im2col, .direct, .rows, .grid, .winograd:
             if let wc = sig.linearFloatConstant(1) {
                 let src = wc.storage.bytes.assumingMemoryBound(to: Float.self)
                 if SparseWeightRows.density(src, count: cout * k.depth) <= SparseWeightRows.maximumDensity {
@@ -120,6 +124,12 @@ struct ConvKernel: Kernel {
                     return PreparedKernel(kernel: k, scratchBytes: scratchFloats * 4, packedWeightBytes: packed.count,
                                           macs: [.float32: outputs * Int64(k.depth)], ops: ops > 0 ? [.float32: ops] : [:],
                                           computeType: .float32)
+                }
+                if path == .im2col && WinogradConvPlan.applies(shape, residual: k.residual) {
+                    let plan = WinogradConvPlan(shape)
+                    k.path = .winograd
+                    k.winograd = plan
+                    return direct(k, plan.pack(src), scratchFloats: plan.scratchFloatsPerThread * k.slots)
                 }
                 if (path == .im2col || path == .pointwise) && RowConvPlan.applies(shape, residual: k.residual) {
                     let plan = RowConvPlan(shape)
@@ -177,6 +187,10 @@ struct ConvKernel: Kernel {
         let s = shape
         if let sparse = sparseW {
             runSparse(sparse, x: x, y: y, bias: bias, scratch: scratch, pool: context.pool)
+            return
+        }
+        if let winograd, let packedW {
+            runWinograd(winograd, weights: packedW.pointer, x: x, y: y, bias: bias, scratch: scratch, pool: context.pool)
             return
         }
         if let rowConv, let packedW {
@@ -275,6 +289,23 @@ extension ConvKernel {
 }
 
 extension ConvKernel {
+    /// Per image: blocks of tile rows split over the threads, each with its own scratch.
+    func runWinograd(_ plan: WinogradConvPlan, weights: UnsafePointer<Float>, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>,
+                     bias: UnsafePointer<Float>?, scratch: UnsafeMutablePointer<Float>, pool: ThreadPool) {
+        let s = shape, blocks = plan.blocks, per = plan.scratchFloatsPerThread
+        let tasks = max(1, min(slots, pool.threadCount, blocks))
+        for n in 0..<s.batch {
+            let xn = x + n * s.inChannels * s.inPlane, yn = y + n * s.outChannels * s.outPlane
+            pool.parallelFor(tasks) { t in
+                for b in blocks * t / tasks..<blocks * (t + 1) / tasks {
+                    let r0 = b * plan.blockRows
+                    plan.run(block: r0..<min(plan.tilesH, r0 + plan.blockRows), x: xn, weights: weights, bias: bias, relu: relu,
+                             y: yn, scratch: scratch + t * per, pool: pool)
+                }
+            }
+        }
+    }
+
     func runRows(_ plan: RowConvPlan, weights: UnsafePointer<Float>, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>,
                  bias: UnsafePointer<Float>?, scratch: UnsafeMutablePointer<Float>, pool: ThreadPool) {
         let s = shape
@@ -306,6 +337,13 @@ extension ConvKernel: KernelAccessPattern {
         // The residual is read as the first depth block's tiles are stored: before the
         // output's write, in the order of the steps below.
         let residualRegion: MemoryRegion? = residual && inputs.count > 3 ? inputs[3] : nil
+        if let winograd, let packedWeights {
+            for n in 0..<s.batch {
+                winograd.accessSteps(x: x.floats(n * s.inChannels * s.inPlane, s.inChannels * s.inPlane), weights: packedWeights,
+                                     y: y.floats(n * s.outChannels * s.outPlane, s.outChannels * s.outPlane), into: &steps)
+            }
+            return steps
+        }
         if let rowConv, let packedWeights {
             for n in 0..<s.batch {
                 rowConv.accessSteps(x: x.floats(n * s.inChannels * s.inPlane, s.inChannels * s.inPlane), weights: packedWeights,

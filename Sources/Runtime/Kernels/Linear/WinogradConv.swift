@@ -1,0 +1,269 @@
+import CKernels
+import Model
+
+/// Winograd F(2×2, 3×3) for 3×3 stride-1 convs padded by one on every side (same-size
+/// output): each 2×2 output tile is A^T [(G g G^T) ⊙ (B^T d B)] A over its 4×4 input
+/// patch d, so the 16 products of a tile replace the direct conv's 36 multiplies per
+/// (input channel, output channel), 2.25 times fewer. The elementwise products of all
+/// tiles are 16 GEMMs, one per position ξ of the 4×4 transform: M_ξ (Cout × tiles) =
+/// U_ξ (Cout × Cin, the weights transformed and packed once at prepare) · V_ξ (Cin ×
+/// tiles, the input transformed per run).
+///
+/// Why: on a Zen 3 core the direct 3×3 tile already ran at 85–92 % of the FMA peak, and
+/// ResNet-50 and SqueezeNet stayed a few percent behind onnxruntime (which runs these
+/// convs directly too); fewer multiplies is the remaining lever. The transforms add
+/// about 4 adds per input value and 6 per output value, and V and M pass through
+/// memory: tiles go in blocks of whole tile rows (`blockRows`) so that a block's V and M
+/// stay near the core while its GEMMs read them.
+///
+/// The counts stay the model's (docs/COUNTING.md): Conv MACs are N·Cout·H·W·Cin·9
+/// whatever this host's kernel multiplies. Rounding differs from the direct sum by a few
+/// ulps of the transform's magnitudes (F(2×2, 3×3) has the smallest error of the
+/// Winograd family; larger tiles were not taken for that reason).
+struct WinogradConvPlan: Sendable {
+    static let positions = 16
+    /// Tiles a transform step handles, one per lane.
+    static let lanes = 8
+    /// A block takes whole tile rows up to about this many GEMM columns. Measured with
+    /// 16, 32, 64 and 128 (`scripts/bench-linear.sh resnet`, Zen 3, 512 KB L2): 64 was
+    /// fastest on ResNet-50's 56², 28² and 14² shapes; 16 and 32 re-read U_ξ too often.
+    static let targetColumns = 64
+    /// Input and output channels at least.
+    static let minimumChannels = 32
+
+    var channels: Int, outChannels: Int, height: Int, width: Int
+    var tilesH: Int, tilesW: Int
+    /// GEMM columns one tile row takes: its tiles, or one 8-lane step (the lanes past
+    /// the row's last tile are computed from zeros and never stored).
+    var rowColumns: Int
+    var blockRows: Int
+    /// Floats of one deinterleaved half-row (even or odd padded columns), with room for
+    /// a step that starts at the last tile.
+    var halfRow: Int
+
+    static func applies(_ s: ConvShape, residual: Bool) -> Bool {
+        guard s.group == 1, !residual, s.kernelH == 3, s.kernelW == 3, s.strideH == 1, s.strideW == 1,
+              s.dilationH == 1, s.dilationW == 1, s.padTop == 1, s.padLeft == 1, s.padBottom == 1, s.padRight == 1,
+              s.outH == s.height, s.outW == s.width else { return false }
+        // Below 13 columns a tile row is under seven tiles and the 8-lane step's padding
+        // eats the gain (7² planes: 512 products per channel pair against 441 direct).
+        // With few input channels the GEMMs are short (K = Cin) and the transforms cost
+        // what they save: SqueezeNet's 55² 16→64 expands ran 3–8 % slower than direct.
+        return s.height >= 13 && s.width >= 13 && s.inChannels >= minimumChannels && s.outChannels >= minimumChannels
+    }
+
+    init(_ s: ConvShape) {
+        channels = s.inChannels; outChannels = s.outChannels; height = s.height; width = s.width
+        tilesH = (s.height + 1) / 2; tilesW = (s.width + 1) / 2
+        rowColumns = max(tilesW, Self.lanes)
+        let wanted = max(1, (Self.targetColumns + rowColumns - 1) / rowColumns)
+        let blocks = (tilesH + wanted - 1) / wanted
+        blockRows = (tilesH + blocks - 1) / blocks
+        halfRow = (rowColumns + 1 + 15) / 16 * 16
+    }
+
+    var blocks: Int { (tilesH + blockRows - 1) / blockRows }
+    var blockColumns: Int { blockRows * rowColumns }
+    var packedAFloats: Int { SGEMM.packedACount(m: outChannels, k: channels) }
+    /// Input rows one block reads: two per tile row and the two around them.
+    var blockInputRows: Int { 2 * blockRows + 2 }
+    var vFloats: Int { Self.positions * channels * blockColumns }
+    var mFloats: Int { Self.positions * outChannels * blockColumns }
+    /// One thread's scratch: V, M, the deinterleaved rows of one channel, a padded row and
+    /// the GEMM's packing buffer.
+    var scratchFloatsPerThread: Int {
+        let rows = blockInputRows * 2 * halfRow + 2 * halfRow + 16
+        let gemm = SGEMM.scratchFloatsPerThread(m: outChannels, n: blockColumns, k: channels, packsA: false, packsB: true)
+        return (vFloats + mFloats + rows + gemm + 15) / 16 * 16
+    }
+
+    /// U_ξ = (G g G^T)_ξ for every (cout, cin), each ξ's Cout × Cin matrix packed as the
+    /// GEMM's A, one after another. G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1].
+    func pack(_ w: UnsafePointer<Float>) -> TensorStorage {
+        let m = outChannels, k = channels, perA = packedAFloats
+        var u = [Float](repeating: 0, count: Self.positions * m * k)
+        for co in 0..<m {
+            for ci in 0..<k {
+                let g = w + (co * k + ci) * 9
+                // t = G g (4×3), then t G^T (4×4).
+                var t = [Float](repeating: 0, count: 12)
+                for j in 0..<3 {
+                    let g0 = g[j], g1 = g[3 + j], g2 = g[6 + j]
+                    t[j] = g0; t[3 + j] = 0.5 * (g0 + g1 + g2); t[6 + j] = 0.5 * (g0 - g1 + g2); t[9 + j] = g2
+                }
+                for i in 0..<4 {
+                    let t0 = t[3 * i], t1 = t[3 * i + 1], t2 = t[3 * i + 2]
+                    let row = [t0, 0.5 * (t0 + t1 + t2), 0.5 * (t0 - t1 + t2), t2]
+                    for j in 0..<4 { u[((i * 4 + j) * m + co) * k + ci] = row[j] }
+                }
+            }
+        }
+        let storage = TensorStorage(count: max(Self.positions * perA, 1) * 4)
+        let dst = storage.bytes.assumingMemoryBound(to: Float.self)
+        u.withUnsafeBufferPointer { u in
+            for xi in 0..<Self.positions {
+                let one = SGEMM.prepackA(u.baseAddress! + xi * m * k, rowStride: k, colStride: 1, m: m, k: k)
+                (dst + xi * perA).update(from: one.bytes.assumingMemoryBound(to: Float.self), count: perA)
+            }
+        }
+        return storage
+    }
+
+    /// Tile rows `rows` of one image: the input transform into V, the 16 GEMMs into M,
+    /// the output transform into y (bias and Relu applied there).
+    func run(block rows: Range<Int>, x: UnsafePointer<Float>, weights: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+             relu: Bool, y: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>, pool: ThreadPool) {
+        let cols = rows.count * rowColumns
+        let v = scratch, m = scratch + vFloats
+        let halves = m + mFloats, padded = halves + blockInputRows * 2 * halfRow
+        let gemmScratch = padded + 2 * halfRow + 16
+        transformInput(rows: rows, x: x, v: v, cols: cols, halves: halves, padded: padded)
+        for xi in 0..<Self.positions {
+            SGEMM.multiply(m: outChannels, n: cols, k: channels, a: .packed(weights + xi * packedAFloats),
+                           b: .strided(v + xi * channels * cols, rowStride: cols, colStride: 1),
+                           c: m + xi * outChannels * cols, ldc: cols, epilogue: SGEMMEpilogue(), scratch: gemmScratch,
+                           slots: 1, pool: pool)
+        }
+        transformOutput(rows: rows, m: m, cols: cols, bias: bias, relu: relu, y: y)
+    }
+
+    /// The first tile of each 8-lane step along a tile row: 0, 8, … and, when the row
+    /// does not divide, a last step ending at the row's end (overlapping the one before).
+    @inline(__always)
+    func forEachStep(_ body: (_ c0: Int, _ first: Int) -> Void) {
+        var c0 = 0
+        while c0 + Self.lanes <= tilesW {
+            body(c0, 0)
+            c0 += Self.lanes
+        }
+        if c0 < tilesW {
+            if tilesW >= Self.lanes { body(tilesW - Self.lanes, c0 - (tilesW - Self.lanes)) } else { body(0, 0) }
+        }
+    }
+
+    /// V_ξ[ci][column] = (B^T d B)_ξ of each tile's 4×4 patch, B^T = [1 0 −1 0; 0 1 1 0;
+    /// 0 −1 1 0; 0 1 0 −1]. Each input row is split once into its even and odd padded
+    /// columns (`ck_deinterleave_f32`): tile c's patch columns are then even[c], odd[c],
+    /// even[c + 1], odd[c + 1], contiguous for eight tiles.
+    func transformInput(rows: Range<Int>, x: UnsafePointer<Float>, v: UnsafeMutablePointer<Float>, cols: Int,
+                        halves: UnsafeMutablePointer<Float>, padded: UnsafeMutablePointer<Float>) {
+        typealias V8 = SIMD8<Float>
+        let firstRow = 2 * rows.lowerBound - 1, inputRows = 2 * rows.count + 2
+        let plane = channels * cols, n = 2 * halfRow
+        padded.update(repeating: 0, count: n + 16)
+        for ci in 0..<channels {
+            for r in 0..<inputRows {
+                let ih = firstRow + r, even = halves + r * 2 * halfRow, odd = even + halfRow
+                if ih < 0 || ih >= height {
+                    even.update(repeating: 0, count: 2 * halfRow)
+                    continue
+                }
+                // Padded column j holds input column j − 1; the zeros past the row stay.
+                (padded + 1).update(from: x + (ci * height + ih) * width, count: width)
+                ck_deinterleave_f32(padded, n, even, odd)
+            }
+            let vc = v + ci * cols
+            for tr in rows {
+                let base = halves + 2 * (tr - rows.lowerBound) * 2 * halfRow
+                let out = vc + (tr - rows.lowerBound) * rowColumns
+                forEachStep { c0, _ in
+                    @inline(__always) func load(_ row: Int, _ col: Int) -> V8 {
+                        // col 0, 1, 2, 3 → even[c], odd[c], even[c + 1], odd[c + 1].
+                        let p = base + row * 2 * halfRow + (col & 1) * halfRow + c0 + (col >> 1)
+                        return UnsafeRawPointer(p).loadUnaligned(as: V8.self)
+                    }
+                    // Rows: B^T d, column by column; then columns: (B^T d) B, row by row.
+                    let t00 = load(0, 0) - load(2, 0), t10 = load(1, 0) + load(2, 0), t20 = load(2, 0) - load(1, 0), t30 = load(1, 0) - load(3, 0)
+                    let t01 = load(0, 1) - load(2, 1), t11 = load(1, 1) + load(2, 1), t21 = load(2, 1) - load(1, 1), t31 = load(1, 1) - load(3, 1)
+                    let t02 = load(0, 2) - load(2, 2), t12 = load(1, 2) + load(2, 2), t22 = load(2, 2) - load(1, 2), t32 = load(1, 2) - load(3, 2)
+                    let t03 = load(0, 3) - load(2, 3), t13 = load(1, 3) + load(2, 3), t23 = load(2, 3) - load(1, 3), t33 = load(1, 3) - load(3, 3)
+                    @inline(__always) func put(_ i: Int, _ a0: V8, _ a1: V8, _ a2: V8, _ a3: V8) {
+                        let o = UnsafeMutableRawPointer(out + c0 + (4 * i) * plane), step = plane * 4
+                        o.storeBytes(of: a0 - a2, as: V8.self)
+                        o.storeBytes(of: a1 + a2, toByteOffset: step, as: V8.self)
+                        o.storeBytes(of: a2 - a1, toByteOffset: 2 * step, as: V8.self)
+                        o.storeBytes(of: a1 - a3, toByteOffset: 3 * step, as: V8.self)
+                    }
+                    put(0, t00, t01, t02, t03); put(1, t10, t11, t12, t13); put(2, t20, t21, t22, t23); put(3, t30, t31, t32, t33)
+                }
+            }
+        }
+    }
+
+    /// y's 2×2 tile = A^T m A (+ bias, Relu), A^T = [1 1 1 0; 0 1 −1 −1]; the two output
+    /// rows of eight tiles are interleaved into 16 contiguous columns each
+    /// (`ck_store_interleaved2_f32`), cut at the plane's last row and column.
+    func transformOutput(rows: Range<Int>, m: UnsafePointer<Float>, cols: Int, bias: UnsafePointer<Float>?, relu: Bool,
+                         y: UnsafeMutablePointer<Float>) {
+        typealias V8 = SIMD8<Float>
+        let plane = outChannels * cols
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: 4 * Self.lanes) { tmp in
+            let t = tmp.baseAddress!
+            for co in 0..<outChannels {
+                let b = V8(repeating: bias?[co] ?? 0)
+                let mc = m + co * cols, yc = y + co * height * width
+                for tr in rows {
+                    let src = mc + (tr - rows.lowerBound) * rowColumns
+                    let oh = 2 * tr
+                    forEachStep { c0, first in
+                        @inline(__always) func load(_ xi: Int) -> V8 {
+                            UnsafeRawPointer(src + c0 + xi * plane).loadUnaligned(as: V8.self)
+                        }
+                        // Rows: A^T m, column by column; then columns: (A^T m) A.
+                        let m00 = load(0), m01 = load(1), m02 = load(2), m03 = load(3)
+                        let m10 = load(4), m11 = load(5), m12 = load(6), m13 = load(7)
+                        let m20 = load(8), m21 = load(9), m22 = load(10), m23 = load(11)
+                        let m30 = load(12), m31 = load(13), m32 = load(14), m33 = load(15)
+                        let s00 = m00 + m10 + m20, s01 = m01 + m11 + m21, s02 = m02 + m12 + m22, s03 = m03 + m13 + m23
+                        let s10 = m10 - m20 - m30, s11 = m11 - m21 - m31, s12 = m12 - m22 - m32, s13 = m13 - m23 - m33
+                        var y00 = s00 + s01 + s02 + b, y01 = s01 - s02 - s03 + b
+                        var y10 = s10 + s11 + s12 + b, y11 = s11 - s12 - s13 + b
+                        if relu {
+                            y00 = y00.replacing(with: 0, where: y00 .< 0); y01 = y01.replacing(with: 0, where: y01 .< 0)
+                            y10 = y10.replacing(with: 0, where: y10 .< 0); y11 = y11.replacing(with: 0, where: y11 .< 0)
+                        }
+                        let raw = UnsafeMutableRawPointer(t)
+                        raw.storeBytes(of: y00, as: V8.self); raw.storeBytes(of: y01, toByteOffset: 32, as: V8.self)
+                        raw.storeBytes(of: y10, toByteOffset: 64, as: V8.self); raw.storeBytes(of: y11, toByteOffset: 96, as: V8.self)
+                        // Output columns 2·c0 + 2·first ..< min(2·(c0 + 8), width).
+                        let from = 2 * first, to = min(2 * Self.lanes, width - 2 * c0)
+                        ck_store_interleaved2_f32(t, t + 8, yc + oh * width + 2 * c0, Int32(from), Int32(to))
+                        if oh + 1 < height {
+                            ck_store_interleaved2_f32(t + 16, t + 24, yc + (oh + 1) * width + 2 * c0, Int32(from), Int32(to))
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+extension WinogradConvPlan {
+    /// The loop order over memory for one image, for the cache model: per block, the
+    /// input rows read and V written, the 16 GEMMs (each its U_ξ, V_ξ and M_ξ, as the
+    /// GEMM reads them), then M read and the output written.
+    func accessSteps(x: MemoryRegion, weights: MemoryRegion, y: MemoryRegion, into steps: inout [AccessStep]) {
+        let rowFloats = width, planeFloats = height * width
+        for blk in 0..<blocks {
+            let r0 = blk * blockRows, rows = min(blockRows, tilesH - r0), cols = rows * rowColumns
+            let ih0 = max(0, 2 * r0 - 1), ih1 = min(height, 2 * (r0 + rows) + 1)
+            for c in 0..<channels {
+                steps.append(.read(x.floats(c * planeFloats + ih0 * rowFloats, (ih1 - ih0) * rowFloats)))
+            }
+            let v = MemoryRegion(space: .scratch, offset: 0, bytes: Self.positions * channels * cols * 4)
+            let m = MemoryRegion(space: .scratch, offset: vFloats * 4, bytes: Self.positions * outChannels * cols * 4)
+            steps.append(.write(v))
+            for xi in 0..<Self.positions {
+                SGEMM.accessSteps(m: outChannels, n: cols, k: channels,
+                                  a: .packed(weights.floats(xi * packedAFloats, packedAFloats)),
+                                  b: .strided(v.floats(xi * channels * cols, channels * cols), rowStride: cols),
+                                  c: m.floats(xi * outChannels * cols, outChannels * cols), ldc: cols, accumulate: false, into: &steps)
+            }
+            steps.append(.read(m))
+            let oh0 = 2 * r0, oh1 = min(height, 2 * (r0 + rows))
+            for c in 0..<outChannels {
+                steps.append(.write(y.floats(c * planeFloats + oh0 * rowFloats, (oh1 - oh0) * rowFloats)))
+            }
+        }
+    }
+}
