@@ -134,6 +134,17 @@ if want("squeezenet") {
     conv("Conv 13x13 64->256 3x3", c: 64, m: 256, hw: 13, k: 3, s: 1, pad: 1)
     conv("Conv 13x13 512->1000 1x1", c: 512, m: 1000, hw: 13, k: 1, s: 1, pad: 0)
 }
+if want("winograd") {
+    // Where Winograd F(2×2, 3×3) starts to pay on small planes: 3×3 same-size convs over
+    // 13², 14² and 20² planes, shallow to deep (WinogradConvPlan.applies).
+    for hw in [13, 14, 20] {
+        for (c, m) in [(64, 256), (128, 128), (256, 256)] {
+            bench("Conv \(hw)x\(hw) \(c)->\(m) 3x3", op: "Conv", attrs: ["pads": .ints([1, 1, 1, 1])],
+                  inputs: [randomTensor([1, c, hw, hw]), randomTensor([m, c, 3, 3]), randomTensor([m])], constant: [false, true, true],
+                  out: [1, m, hw, hw], flops: 2 * Double(m * hw * hw * c * 9))
+        }
+    }
+}
 if want("depthwise") {
     // ShuffleNet's depthwise convs (3×3, pad 1): 7- to 28-wide planes, stride 1 and 2.
     func dw(_ name: String, c: Int, hw: Int, s: Int) {

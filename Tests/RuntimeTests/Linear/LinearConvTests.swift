@@ -130,12 +130,12 @@ struct LinearConvTests {
         LinearConvCase(batch: 2, channels: 20, outChannels: 33, height: 9, width: 11, kernel: (1, 1), stride: (2, 2), bias: false),
         LinearConvCase(channels: 6, outChannels: 16, height: 7, width: 13, kernel: (1, 1), stride: (2, 3)),
         LinearConvCase(channels: 6, outChannels: 16, height: 8, width: 8, kernel: (1, 1), stride: (2, 2), pads: [0, 0, 1, 1]),
-        // 3×3 stride-1 same-size convs over at least 32 channels (the Winograd path): 13²
-        // (seven tiles a row, one 8-lane step with a padding lane; odd height and width cut
-        // the last tiles), 16² over two images without bias (eight tiles, one step), 27²
-        // (fourteen tiles: a step and one overlapping it), 14×21 (rectangular, eleven
-        // tiles), and 40² (twenty tiles a row, five blocks of four rows, split over threads).
-        LinearConvCase(channels: 32, outChannels: 32, height: 13, width: 13, kernel: (3, 3), pads: [1, 1, 1, 1]),
+        // 3×3 stride-1 same-size convs over at least 32 channels (the Winograd path): 15×14
+        // (seven tiles a row, one 8-lane step with a padding lane; the odd height cuts the
+        // last tile row), 16² over two images without bias (eight tiles, one step), 27²
+        // (fourteen tiles: a step and one overlapping it; odd width), 14×21 (eleven tiles),
+        // and 40² (twenty tiles a row, five blocks of four rows, split over threads).
+        LinearConvCase(channels: 32, outChannels: 32, height: 15, width: 14, kernel: (3, 3), pads: [1, 1, 1, 1]),
         LinearConvCase(batch: 2, channels: 32, outChannels: 48, height: 16, width: 16, kernel: (3, 3), pads: [1, 1, 1, 1], bias: false),
         LinearConvCase(channels: 40, outChannels: 33, height: 27, width: 27, kernel: (3, 3), pads: [1, 1, 1, 1]),
         LinearConvCase(channels: 32, outChannels: 36, height: 14, width: 21, kernel: (3, 3), pads: [1, 1, 1, 1]),
@@ -203,13 +203,20 @@ struct LinearConvTests {
                                          outputShapes: [[1, 40, 14, 21]])
         #expect(prepared.packedWeightBytes == 16 * 42 * 32 * 4, "16 positions × 40 rows (6-row panels: 42) × 32 channels")
         #expect(prepared.macs[.float32] == Int64(40 * 14 * 21 * 32 * 9), "the model's MACs, not the transform's products")
-        // A 31-channel conv stays on the direct path: channel panels of 279 depths.
-        let direct = try linearPrepare("Conv", attributes: ["pads": .ints([1, 1, 1, 1])],
-                                       inputs: [LinearInput([Float](repeating: 0, count: 31 * 14 * 21), [1, 31, 14, 21]),
-                                                LinearInput([Float](repeating: 0.5, count: 40 * 31 * 9), [40, 31, 3, 3], constant: true)],
-                                       outputShapes: [[1, 40, 14, 21]])
+        // A 31-channel conv stays off it: channel panels of 279 depths on the direct path, or
+        // with AVX-512 the grid path's 8-channel groups.
+        let shallow = try linearPrepare("Conv", attributes: ["pads": .ints([1, 1, 1, 1])],
+                                        inputs: [LinearInput([Float](repeating: 0, count: 31 * 14 * 21), [1, 31, 14, 21]),
+                                                 LinearInput([Float](repeating: 0.5, count: 40 * 31 * 9), [40, 31, 3, 3], constant: true)],
+                                        outputShapes: [[1, 40, 14, 21]])
         let lanes = KernelTarget.convPanelLanes
-        #expect(direct.packedWeightBytes == (40 + lanes - 1) / lanes * lanes * 279 * 4)
+        #expect(shallow.packedWeightBytes == (KernelTarget.usesAVX512 ? 5 * 8 * 279 * 4 : (40 + lanes - 1) / lanes * lanes * 279 * 4))
+        // A 13² plane takes Winograd with AVX2 only (`WinogradConvPlan.minimumSide`).
+        let small = try linearPrepare("Conv", attributes: ["pads": .ints([1, 1, 1, 1])],
+                                      inputs: [LinearInput([Float](repeating: 0, count: 32 * 13 * 13), [1, 32, 13, 13]),
+                                               LinearInput([Float](repeating: 0.5, count: 40 * 32 * 9), [40, 32, 3, 3], constant: true)],
+                                      outputShapes: [[1, 40, 13, 13]])
+        #expect(small.packedWeightBytes == (KernelTarget.usesAVX512 ? (40 + lanes - 1) / lanes * lanes * 288 * 4 : 16 * 42 * 32 * 4))
     }
 
     @Test("a 3-channel conv packs 8-channel groups and a phased input for the row path")
@@ -294,6 +301,8 @@ struct LinearConvTests {
         LinearConvCase(channels: 3, outChannels: 12, height: 6, width: 40, kernel: (3, 3), pads: [1, 1, 1, 1]),
         LinearConvCase(channels: 12, outChannels: 10, height: 5, width: 24, kernel: (3, 3), pads: [1, 1, 1, 1]),
         LinearConvCase(channels: 32, outChannels: 20, height: 15, width: 17, kernel: (3, 3), pads: [1, 1, 1, 1]),
+        // Winograd: bias and Relu in the output transform.
+        LinearConvCase(channels: 32, outChannels: 36, height: 15, width: 17, kernel: (3, 3), pads: [1, 1, 1, 1]),
     ])
     func fusedRelu(_ c: LinearConvCase) throws {
         var rng = LinearSeededGenerator(seed: UInt64(c.width * 3 + c.group))

@@ -30,6 +30,13 @@ struct WinogradConvPlan: Sendable {
     static let targetColumns = 64
     /// Input and output channels at least.
     static let minimumChannels = 32
+    /// Plane rows and columns at least. With AVX-512 the direct tile is twice as wide and
+    /// 13² planes stay on it: in SqueezeNet on a Zen 4 core (per node, 8 alternating
+    /// rounds, 2026-12-04) Winograd ran its 13² 48→192 and 64→256 convs 5–7 % slower
+    /// than direct, an odd side wasting the last half tile row and column (49 tiles cover
+    /// 196 pixels for 169), while ResNet-50's 14² 256→256 ran 1.35–1.38× faster. On a Zen 3
+    /// core (AVX2) the 13² convs ran 1.08–1.10× faster, so they keep it there.
+    static var minimumSide: Int { KernelTarget.usesAVX512 ? 14 : 13 }
 
     var channels: Int, outChannels: Int, height: Int, width: Int
     var tilesH: Int, tilesW: Int
@@ -45,11 +52,11 @@ struct WinogradConvPlan: Sendable {
         guard s.group == 1, !residual, s.kernelH == 3, s.kernelW == 3, s.strideH == 1, s.strideW == 1,
               s.dilationH == 1, s.dilationW == 1, s.padTop == 1, s.padLeft == 1, s.padBottom == 1, s.padRight == 1,
               s.outH == s.height, s.outW == s.width else { return false }
-        // Below 13 columns a tile row is under seven tiles and the 8-lane step's padding
+        // Below 13 columns (`minimumSide`) a tile row is under seven tiles and the 8-lane step's padding
         // eats the gain (7² planes: 512 products per channel pair against 441 direct).
         // With few input channels the GEMMs are short (K = Cin) and the transforms cost
         // what they save: SqueezeNet's 55² 16→64 expands ran 3–8 % slower than direct.
-        return s.height >= 13 && s.width >= 13 && s.inChannels >= minimumChannels && s.outChannels >= minimumChannels
+        return s.height >= minimumSide && s.width >= minimumSide && s.inChannels >= minimumChannels && s.outChannels >= minimumChannels
     }
 
     init(_ s: ConvShape) {
