@@ -4,7 +4,7 @@
 # Builds in a throwaway copy of HEAD (plus the working tree's Package.swift, Runtime and CKernels) with a minimal
 # package holding only Model, Runtime and the bench, so nothing else needs to compile.
 #   scripts/bench-linear.sh            # gemm and conv
-#   scripts/bench-linear.sh gemm       # one group (gemm, conv, resnet, squeezenet, depthwise, sparse)
+#   scripts/bench-linear.sh gemm       # one group (gemm, conv, resnet, squeezenet, winograd, depthwise, sparse)
 #   scripts/bench-linear.sh resnet --cold          # each run starts after a 32 MB flush
 #   scripts/bench-linear.sh resnet --cold-weights  # the same, input and output touched again
 # Prints wall time and thread CPU time: on a shared host the CPU figure is the fair one.

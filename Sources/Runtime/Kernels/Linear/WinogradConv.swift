@@ -11,7 +11,9 @@ import Model
 ///
 /// Why: on a Zen 3 core the direct 3×3 tile already ran at 85–92 % of the FMA peak, and
 /// ResNet-50 and SqueezeNet stayed a few percent behind onnxruntime (which runs these
-/// convs directly too); fewer multiplies is the remaining lever. The transforms add
+/// convs directly too); fewer multiplies is the remaining lever. Measured in the model
+/// (docs/BENCHMARKS.md): ResNet-50's 56², 28² and 14² convs 1.35–1.57× faster than the
+/// direct tile on a Zen 4 core, and its sum of per-node times 81.9 → 72.8 ms. The transforms add
 /// about 4 adds per input value and 6 per output value, and V and M pass through
 /// memory: tiles go in blocks of whole tile rows (`blockRows`) so that a block's V and M
 /// stay near the core while its GEMMs read them.
@@ -32,7 +34,7 @@ struct WinogradConvPlan: Sendable {
     static let minimumChannels = 32
     /// Plane rows and columns at least. With AVX-512 the direct tile is twice as wide and
     /// 13² planes stay on it: in SqueezeNet on a Zen 4 core (per node, 8 alternating
-    /// rounds, 2026-12-04) Winograd ran its 13² 48→192 and 64→256 convs 5–7 % slower
+    /// rounds, 2026-12-04) Winograd ran its 13² 48→192 and 64→256 convs 3–9 % slower
     /// than direct, an odd side wasting the last half tile row and column (49 tiles cover
     /// 196 pixels for 169), while ResNet-50's 14² 256→256 ran 1.35–1.38× faster. On a Zen 3
     /// core (AVX2) the 13² convs ran 1.08–1.10× faster, so they keep it there.
