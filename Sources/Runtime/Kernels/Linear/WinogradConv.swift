@@ -54,8 +54,9 @@ struct WinogradConvPlan: Sendable {
         guard s.group == 1, !residual, s.kernelH == 3, s.kernelW == 3, s.strideH == 1, s.strideW == 1,
               s.dilationH == 1, s.dilationW == 1, s.padTop == 1, s.padLeft == 1, s.padBottom == 1, s.padRight == 1,
               s.outH == s.height, s.outW == s.width else { return false }
-        // Below 13 columns (`minimumSide`) a tile row is under seven tiles and the 8-lane step's padding
-        // eats the gain (7² planes: 512 products per channel pair against 441 direct).
+        // Below 13 columns (`minimumSide`) a tile row is under seven tiles and the 8-lane
+        // step's padding eats the gain (7² planes: 512 products per channel pair against
+        // 441 direct).
         // With few input channels the GEMMs are short (K = Cin) and the transforms cost
         // what they save: SqueezeNet's 55² 16→64 expands ran 3–8 % slower than direct.
         return s.height >= minimumSide && s.width >= minimumSide && s.inChannels >= minimumChannels && s.outChannels >= minimumChannels
