@@ -289,13 +289,23 @@ extension ConvKernel {
 }
 
 extension ConvKernel {
-    /// Per image: blocks of tile rows split over the threads, each with its own scratch.
+    /// Per image: blocks of tile rows split over the threads, each with its own scratch;
+    /// or, when the blocks do not split evenly and are few, each block's phases shared.
     func runWinograd(_ plan: WinogradConvPlan, weights: UnsafePointer<Float>, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>,
                      bias: UnsafePointer<Float>?, scratch: UnsafeMutablePointer<Float>, pool: ThreadPool) {
         let s = shape, blocks = plan.blocks, per = plan.scratchFloatsPerThread
-        let tasks = max(1, min(slots, pool.threadCount, blocks))
+        let threads = max(1, min(slots, pool.threadCount))
+        let tasks = min(threads, blocks)
         for n in 0..<s.batch {
             let xn = x + n * s.inChannels * s.inPlane, yn = y + n * s.outChannels * s.outPlane
+            if threads > 1 && blocks % threads != 0 && blocks < 4 * threads {
+                for b in 0..<blocks {
+                    let r0 = b * plan.blockRows
+                    plan.runShared(block: r0..<min(plan.tilesH, r0 + plan.blockRows), x: xn, weights: weights, bias: bias, relu: relu,
+                                   y: yn, scratch: scratch, tasks: threads, pool: pool)
+                }
+                continue
+            }
             pool.parallelFor(tasks) { t in
                 for b in blocks * t / tasks..<blocks * (t + 1) / tasks {
                     let r0 = b * plan.blockRows

@@ -124,17 +124,52 @@ struct WinogradConvPlan: Sendable {
     func run(block rows: Range<Int>, x: UnsafePointer<Float>, weights: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
              relu: Bool, y: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>, pool: ThreadPool) {
         let cols = rows.count * rowColumns
+        let v = scratch, m = scratch + vFloats, own = ThreadScratch(self, scratch)
+        transformInput(rows: rows, channels: 0..<channels, x: x, v: v, cols: cols, halves: own.halves, padded: own.padded)
+        multiply(positions: 0..<Self.positions, cols: cols, weights: weights, v: v, m: m, gemmScratch: own.gemm, pool: pool)
+        transformOutput(rows: rows, outChannels: 0..<outChannels, m: m, cols: cols, bias: bias, relu: relu, y: y)
+    }
+
+    /// The same block with `tasks` threads sharing each phase: input channels, then the 16
+    /// positions, then output channels. V and M are slot 0's; each thread keeps its own
+    /// row buffers and GEMM packing. For images of fewer blocks than threads (ResNet-50's
+    /// 14² convs are one block), or a count that does not divide.
+    func runShared(block rows: Range<Int>, x: UnsafePointer<Float>, weights: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+                   relu: Bool, y: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>, tasks: Int, pool: ThreadPool) {
+        let cols = rows.count * rowColumns, per = scratchFloatsPerThread
         let v = scratch, m = scratch + vFloats
-        let halves = m + mFloats, padded = halves + blockInputRows * 2 * halfRow
-        let gemmScratch = padded + 2 * halfRow + 16
-        transformInput(rows: rows, x: x, v: v, cols: cols, halves: halves, padded: padded)
-        for xi in 0..<Self.positions {
+        func part(_ count: Int, _ t: Int) -> Range<Int> { count * t / tasks..<count * (t + 1) / tasks }
+        pool.parallelFor(tasks) { t in
+            let own = ThreadScratch(self, scratch + t * per)
+            transformInput(rows: rows, channels: part(channels, t), x: x, v: v, cols: cols, halves: own.halves, padded: own.padded)
+        }
+        pool.parallelFor(tasks) { t in
+            multiply(positions: part(Self.positions, t), cols: cols, weights: weights, v: v, m: m,
+                     gemmScratch: ThreadScratch(self, scratch + t * per).gemm, pool: pool)
+        }
+        pool.parallelFor(tasks) { t in
+            transformOutput(rows: rows, outChannels: part(outChannels, t), m: m, cols: cols, bias: bias, relu: relu, y: y)
+        }
+    }
+
+    /// One thread's buffers past V and M in its scratch slot.
+    struct ThreadScratch {
+        var halves: UnsafeMutablePointer<Float>, padded: UnsafeMutablePointer<Float>, gemm: UnsafeMutablePointer<Float>
+        init(_ plan: WinogradConvPlan, _ slot: UnsafeMutablePointer<Float>) {
+            halves = slot + plan.vFloats + plan.mFloats
+            padded = halves + plan.blockInputRows * 2 * plan.halfRow
+            gemm = padded + 2 * plan.halfRow + 16
+        }
+    }
+
+    func multiply(positions: Range<Int>, cols: Int, weights: UnsafePointer<Float>, v: UnsafePointer<Float>,
+                  m: UnsafeMutablePointer<Float>, gemmScratch: UnsafeMutablePointer<Float>, pool: ThreadPool) {
+        for xi in positions {
             SGEMM.multiply(m: outChannels, n: cols, k: channels, a: .packed(weights + xi * packedAFloats),
                            b: .strided(v + xi * channels * cols, rowStride: cols, colStride: 1),
                            c: m + xi * outChannels * cols, ldc: cols, epilogue: SGEMMEpilogue(), scratch: gemmScratch,
                            slots: 1, pool: pool)
         }
-        transformOutput(rows: rows, m: m, cols: cols, bias: bias, relu: relu, y: y)
     }
 
     /// The first tile of each 8-lane step along a tile row: 0, 8, … and, when the row
@@ -155,13 +190,13 @@ struct WinogradConvPlan: Sendable {
     /// 0 −1 1 0; 0 1 0 −1]. Each input row is split once into its even and odd padded
     /// columns (`ck_deinterleave_f32`): tile c's patch columns are then even[c], odd[c],
     /// even[c + 1], odd[c + 1], contiguous for eight tiles.
-    func transformInput(rows: Range<Int>, x: UnsafePointer<Float>, v: UnsafeMutablePointer<Float>, cols: Int,
+    func transformInput(rows: Range<Int>, channels: Range<Int>, x: UnsafePointer<Float>, v: UnsafeMutablePointer<Float>, cols: Int,
                         halves: UnsafeMutablePointer<Float>, padded: UnsafeMutablePointer<Float>) {
         typealias V8 = SIMD8<Float>
         let firstRow = 2 * rows.lowerBound - 1, inputRows = 2 * rows.count + 2
-        let plane = channels * cols, n = 2 * halfRow
+        let plane = self.channels * cols, n = 2 * halfRow
         padded.update(repeating: 0, count: n + 16)
-        for ci in 0..<channels {
+        for ci in channels {
             for r in 0..<inputRows {
                 let ih = firstRow + r, even = halves + r * 2 * halfRow, odd = even + halfRow
                 if ih < 0 || ih >= height {
@@ -203,13 +238,13 @@ struct WinogradConvPlan: Sendable {
     /// y's 2×2 tile = A^T m A (+ bias, Relu), A^T = [1 1 1 0; 0 1 −1 −1]; the two output
     /// rows of eight tiles are interleaved into 16 contiguous columns each
     /// (`ck_store_interleaved2_f32`), cut at the plane's last row and column.
-    func transformOutput(rows: Range<Int>, m: UnsafePointer<Float>, cols: Int, bias: UnsafePointer<Float>?, relu: Bool,
+    func transformOutput(rows: Range<Int>, outChannels: Range<Int>, m: UnsafePointer<Float>, cols: Int, bias: UnsafePointer<Float>?, relu: Bool,
                          y: UnsafeMutablePointer<Float>) {
         typealias V8 = SIMD8<Float>
-        let plane = outChannels * cols
+        let plane = self.outChannels * cols
         withUnsafeTemporaryAllocation(of: Float.self, capacity: 4 * Self.lanes) { tmp in
             let t = tmp.baseAddress!
-            for co in 0..<outChannels {
+            for co in outChannels {
                 let b = V8(repeating: bias?[co] ?? 0)
                 let mc = m + co * cols, yc = y + co * height * width
                 for tr in rows {
