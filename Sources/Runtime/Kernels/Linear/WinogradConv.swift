@@ -13,7 +13,7 @@ import Model
 /// ResNet-50 and SqueezeNet stayed a few percent behind onnxruntime (which runs these
 /// convs directly too); fewer multiplies is the remaining lever. Measured in the model
 /// (docs/BENCHMARKS.md): ResNet-50's 56², 28² and 14² convs 1.35–1.57× faster than the
-/// direct tile on a Zen 4 core, and its sum of per-node times 81.9 → 72.8 ms. The transforms add
+/// direct tile on a Zen 4 core, and its sum of per-node minimums 81.9 → 72.8 ms. The transforms add
 /// about 4 adds per input value and 6 per output value, and V and M pass through
 /// memory: tiles go in blocks of whole tile rows (`blockRows`) so that a block's V and M
 /// stay near the core while its GEMMs read them.
