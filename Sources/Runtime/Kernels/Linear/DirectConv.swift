@@ -246,8 +246,8 @@ struct DirectConvPlan: Sendable {
                                                  _ o: UnsafePointer<Int32>, _ w: UnsafePointer<Float>, _ a: UnsafeMutablePointer<Float>,
                                                  _ ahead: Prefetch?, panelBytes: Int = 0) {
                         if unrolled3x3 {
-                            Self.microKernel3x3(kind, channels: channels, plane: paddedH * paddedW, rowStride: paddedW, x: x,
-                                                bases: b, w: w, acc: a, ahead: ahead, panelBytes: panelBytes)
+                            Self.microKernel3x3(kind, rows: channels * 3, x: x, bases: b, offsets: o, w: w, acc: a, ahead: ahead,
+                                                panelBytes: panelBytes)
                         } else if oneByOne {
                             Self.microKernel1x1(kind, channels: channels, plane: paddedH * paddedW, x: x, bases: b, w: w, acc: a,
                                                 ahead: ahead, panelBytes: panelBytes)
@@ -436,13 +436,13 @@ struct DirectConvPlan: Sendable {
     static func microKernel<T: DirectConvTile>(_: T.Type, depth: Int, x: UnsafePointer<Float>, bases: UnsafePointer<Int>,
                                                offsets: UnsafePointer<Int32>, w: UnsafePointer<Float>, acc: UnsafeMutablePointer<Float>,
                                                ahead: Prefetch? = nil, panelBytes: Int = 0) {
-        var tile = T(x: x, bases: bases, panelBytes: panelBytes)
+        var tile = T(bases: bases, panelBytes: panelBytes)
         var wp = UnsafeRawPointer(w)
         let ahead = ahead ?? Prefetch(from: UnsafeRawPointer(w), step: 0)
         var next = ahead.from
         for kk in 0..<depth {
             ck_prefetch_l2(next)
-            tile.step(Int(offsets[kk]), wp)
+            tile.step(x + Int(offsets[kk]), wp)
             wp += laneBytes
             next += ahead.step
         }
@@ -468,45 +468,64 @@ struct DirectConvPlan: Sendable {
     static func microKernel1x1<T: DirectConvTile>(_: T.Type, channels: Int, plane: Int, x: UnsafePointer<Float>,
                                                   bases: UnsafePointer<Int>, w: UnsafePointer<Float>, acc: UnsafeMutablePointer<Float>,
                                                   ahead: Prefetch? = nil, panelBytes: Int = 0) {
-        var tile = T(x: x, bases: bases, panelBytes: panelBytes)
+        var tile = T(bases: bases, panelBytes: panelBytes)
         var wp = UnsafeRawPointer(w)
-        var o = 0
+        var row = x
         let ahead = ahead ?? Prefetch(from: UnsafeRawPointer(w), step: 0)
         var next = ahead.from
         for _ in 0..<channels {
             ck_prefetch_l2(next)
-            tile.step(o, wp)
-            o &+= plane
+            tile.step(row, wp)
+            row += plane
             wp += laneBytes
             next += ahead.step
         }
         tile.store(acc)
     }
 
-    /// The 6×16 tile of an undilated 3×3 kernel (`unrolled3x3`): a channel's nine taps
-    /// unrolled at offsets fixed by the padded row width, instead of one offset loaded per
-    /// depth index. Why: the generic loop's offset load and loop step per nine FMA pairs
-    /// left ResNet-50's 14² and 28² 3×3 convs at 90 % of the FMA peak with warm caches;
-    /// unrolled they run 5–6 % faster (`scripts/bench-linear.sh resnet`, alternating).
+    /// The tile of an undilated 3×3 kernel (`unrolled3x3`): a kernel row's three taps
+    /// unrolled at consecutive inputs, one offset loaded per row (`offsets` at its first
+    /// tap) instead of one per depth index. Why: the generic loop's offset load and loop
+    /// step per tap left ResNet-50's 14² and 28² 3×3 convs at 90 % of the FMA peak with
+    /// warm caches; with the taps unrolled they ran 5–6 % faster (`scripts/bench-linear.sh
+    /// resnet`, alternating). Not a channel's nine taps: over nine steps the compiler
+    /// hoisted the weight loads of later taps and spilled the 24-accumulator `Tile6x32x2`
+    /// (some 60 stack accesses per channel), and a row at a time it keeps every value in
+    /// registers: in the model on a Zen 4 core (`scripts/bench-nodes.py --baseline`, 8
+    /// rounds) SqueezeNet's paired 13² 64→256 convs ran 1.06–1.07× as fast and its 48→192
+    /// ones 1.03–1.04×, ResNet-50's 56² 128-channel stride-2 conv 1.15× (6 rounds).
     @inline(never)
-    static func microKernel3x3<T: DirectConvTile>(_: T.Type, channels: Int, plane: Int, rowStride: Int, x: UnsafePointer<Float>,
-                                                  bases: UnsafePointer<Int>, w: UnsafePointer<Float>, acc: UnsafeMutablePointer<Float>,
-                                                  ahead: Prefetch? = nil, panelBytes: Int = 0) {
-        var tile = T(x: x, bases: bases, panelBytes: panelBytes)
+    static func microKernel3x3<T: DirectConvTile>(_: T.Type, rows: Int, x: UnsafePointer<Float>, bases: UnsafePointer<Int>,
+                                                  offsets: UnsafePointer<Int32>, w: UnsafePointer<Float>,
+                                                  acc: UnsafeMutablePointer<Float>, ahead: Prefetch? = nil, panelBytes: Int = 0) {
+        var tile = T(bases: bases, panelBytes: panelBytes)
         var wp = UnsafeRawPointer(w)
-        var row0 = 0
         let s = laneBytes
         let ahead = ahead ?? Prefetch(from: UnsafeRawPointer(w), step: 0)
         var next = ahead.from
-        for _ in 0..<channels {
-            ck_prefetch_l2(next); ck_prefetch_l2(next + ahead.step); ck_prefetch_l2(next + 2 * ahead.step)
-            next += 3 * ahead.step
-            let row1 = row0 &+ rowStride, row2 = row1 &+ rowStride
-            tile.step(row0, wp); tile.step(row0 &+ 1, wp + s); tile.step(row0 &+ 2, wp + 2 * s)
-            tile.step(row1, wp + 3 * s); tile.step(row1 &+ 1, wp + 4 * s); tile.step(row1 &+ 2, wp + 5 * s)
-            tile.step(row2, wp + 6 * s); tile.step(row2 &+ 1, wp + 7 * s); tile.step(row2 &+ 2, wp + 8 * s)
-            wp += 9 * s
-            row0 &+= plane
+        var row = offsets
+        if T.unrollsChannels {
+            let rowStride = Int(offsets[3] - offsets[0])
+            for _ in 0..<rows / 3 {
+                ck_prefetch_l2(next); ck_prefetch_l2(next + ahead.step); ck_prefetch_l2(next + 2 * ahead.step)
+                next += 3 * ahead.step
+                let row0 = x + Int(row.pointee), row1 = row0 + rowStride, row2 = row1 + rowStride
+                tile.step(row0, wp); tile.step(row0 + 1, wp + s); tile.step(row0 + 2, wp + 2 * s)
+                tile.step(row1, wp + 3 * s); tile.step(row1 + 1, wp + 4 * s); tile.step(row1 + 2, wp + 5 * s)
+                tile.step(row2, wp + 6 * s); tile.step(row2 + 1, wp + 7 * s); tile.step(row2 + 2, wp + 8 * s)
+                wp += 9 * s
+                row += 9
+            }
+            tile.store(acc)
+            return
+        }
+        for _ in 0..<rows {
+            ck_prefetch_l2(next)
+            next += ahead.step
+            let p = x + Int(row.pointee)
+            tile.step(p, wp); tile.step(p + 1, wp + s); tile.step(p + 2, wp + 2 * s)
+            wp += 3 * s
+            row += 3
         }
         tile.store(acc)
     }
@@ -517,41 +536,44 @@ struct DirectConvPlan: Sendable {
 /// input starts, and how it stores acc[lane / 16][pixel][lane % 16].
 protocol DirectConvTile {
     /// `panelBytes`: how far the next weight panel starts, for tiles that span two.
-    init(x: UnsafePointer<Float>, bases: UnsafePointer<Int>, panelBytes: Int)
-    /// One depth index: the six pixels' inputs at offset `o` against the weights at `wp`.
-    mutating func step(_ o: Int, _ wp: UnsafeRawPointer)
+    init(bases: UnsafePointer<Int>, panelBytes: Int)
+    /// Whether `microKernel3x3` unrolls a channel's nine taps for this tile, else one
+    /// kernel row at a time (the 24-accumulator tile, which spills over nine).
+    static var unrollsChannels: Bool { get }
+    /// One depth index: the six pixels' inputs at `p` (the depth index's position in the
+    /// padded input, plus each pixel's base) against the weights at `wp`.
+    mutating func step(_ p: UnsafePointer<Float>, _ wp: UnsafeRawPointer)
     func store(_ acc: UnsafeMutablePointer<Float>)
 }
 
 /// Six pixels' accumulators for 16 channels, and where each pixel's input starts.
 struct Tile6x16: DirectConvTile {
+    static var unrollsChannels: Bool { true }
     typealias V = SIMD8<Float>
     var c00 = V(), c01 = V(), c10 = V(), c11 = V(), c20 = V(), c21 = V()
     var c30 = V(), c31 = V(), c40 = V(), c41 = V(), c50 = V(), c51 = V()
-    let x0: UnsafePointer<Float>, x1: UnsafePointer<Float>, x2: UnsafePointer<Float>
-    let x3: UnsafePointer<Float>, x4: UnsafePointer<Float>, x5: UnsafePointer<Float>
+    let b0: Int, b1: Int, b2: Int, b3: Int, b4: Int, b5: Int
 
     @inline(__always)
-    init(x: UnsafePointer<Float>, bases: UnsafePointer<Int>, panelBytes: Int) {
-        x0 = x + bases[0]; x1 = x + bases[1]; x2 = x + bases[2]
-        x3 = x + bases[3]; x4 = x + bases[4]; x5 = x + bases[5]
+    init(bases: UnsafePointer<Int>, panelBytes: Int) {
+        b0 = bases[0]; b1 = bases[1]; b2 = bases[2]; b3 = bases[3]; b4 = bases[4]; b5 = bases[5]
     }
 
-    /// One depth index: the six pixels' inputs at offset `o` against the 16 weights at `wp`.
+    /// One depth index: the six pixels' inputs at `p` against the 16 weights at `wp`.
     @inline(__always)
-    mutating func step(_ o: Int, _ wp: UnsafeRawPointer) {
+    mutating func step(_ p: UnsafePointer<Float>, _ wp: UnsafeRawPointer) {
         let w0 = wp.loadUnaligned(as: V.self), w1 = wp.loadUnaligned(fromByteOffset: 32, as: V.self)
-        var v = V(repeating: x0[o])
+        var v = V(repeating: p[b0])
         c00 = c00.addingProduct(v, w0); c01 = c01.addingProduct(v, w1)
-        v = V(repeating: x1[o])
+        v = V(repeating: p[b1])
         c10 = c10.addingProduct(v, w0); c11 = c11.addingProduct(v, w1)
-        v = V(repeating: x2[o])
+        v = V(repeating: p[b2])
         c20 = c20.addingProduct(v, w0); c21 = c21.addingProduct(v, w1)
-        v = V(repeating: x3[o])
+        v = V(repeating: p[b3])
         c30 = c30.addingProduct(v, w0); c31 = c31.addingProduct(v, w1)
-        v = V(repeating: x4[o])
+        v = V(repeating: p[b4])
         c40 = c40.addingProduct(v, w0); c41 = c41.addingProduct(v, w1)
-        v = V(repeating: x5[o])
+        v = V(repeating: p[b5])
         c50 = c50.addingProduct(v, w0); c51 = c51.addingProduct(v, w1)
     }
 
@@ -572,33 +594,32 @@ struct Tile6x16: DirectConvTile {
 /// Six pixels' accumulators for 32 channels in 512-bit registers (twelve `SIMD16<Float>`),
 /// and where each pixel's input starts. Stores acc[half][pixel][16].
 struct Tile6x32: DirectConvTile {
+    static var unrollsChannels: Bool { true }
     typealias V = SIMD16<Float>
     var c00 = V(), c01 = V(), c10 = V(), c11 = V(), c20 = V(), c21 = V()
     var c30 = V(), c31 = V(), c40 = V(), c41 = V(), c50 = V(), c51 = V()
-    let x0: UnsafePointer<Float>, x1: UnsafePointer<Float>, x2: UnsafePointer<Float>
-    let x3: UnsafePointer<Float>, x4: UnsafePointer<Float>, x5: UnsafePointer<Float>
+    let b0: Int, b1: Int, b2: Int, b3: Int, b4: Int, b5: Int
 
     @inline(__always)
-    init(x: UnsafePointer<Float>, bases: UnsafePointer<Int>, panelBytes: Int) {
-        x0 = x + bases[0]; x1 = x + bases[1]; x2 = x + bases[2]
-        x3 = x + bases[3]; x4 = x + bases[4]; x5 = x + bases[5]
+    init(bases: UnsafePointer<Int>, panelBytes: Int) {
+        b0 = bases[0]; b1 = bases[1]; b2 = bases[2]; b3 = bases[3]; b4 = bases[4]; b5 = bases[5]
     }
 
-    /// One depth index: the six pixels' inputs at offset `o` against the 32 weights at `wp`.
+    /// One depth index: the six pixels' inputs at `p` against the 32 weights at `wp`.
     @inline(__always)
-    mutating func step(_ o: Int, _ wp: UnsafeRawPointer) {
+    mutating func step(_ p: UnsafePointer<Float>, _ wp: UnsafeRawPointer) {
         let w0 = wp.loadUnaligned(as: V.self), w1 = wp.loadUnaligned(fromByteOffset: 64, as: V.self)
-        var v = V(repeating: x0[o])
+        var v = V(repeating: p[b0])
         c00 = c00.addingProduct(v, w0); c01 = c01.addingProduct(v, w1)
-        v = V(repeating: x1[o])
+        v = V(repeating: p[b1])
         c10 = c10.addingProduct(v, w0); c11 = c11.addingProduct(v, w1)
-        v = V(repeating: x2[o])
+        v = V(repeating: p[b2])
         c20 = c20.addingProduct(v, w0); c21 = c21.addingProduct(v, w1)
-        v = V(repeating: x3[o])
+        v = V(repeating: p[b3])
         c30 = c30.addingProduct(v, w0); c31 = c31.addingProduct(v, w1)
-        v = V(repeating: x4[o])
+        v = V(repeating: p[b4])
         c40 = c40.addingProduct(v, w0); c41 = c41.addingProduct(v, w1)
-        v = V(repeating: x5[o])
+        v = V(repeating: p[b5])
         c50 = c50.addingProduct(v, w0); c51 = c51.addingProduct(v, w1)
     }
 
@@ -618,37 +639,36 @@ struct Tile6x32: DirectConvTile {
 /// weight vectors for six broadcasts. Stores panel p's block acc[half][pixel][16], then
 /// panel p + 1's `pixels · lanes` floats on.
 struct Tile6x32x2: DirectConvTile {
+    static var unrollsChannels: Bool { false }
     typealias V = SIMD16<Float>
     var a00 = V(), a01 = V(), a10 = V(), a11 = V(), a20 = V(), a21 = V()
     var a30 = V(), a31 = V(), a40 = V(), a41 = V(), a50 = V(), a51 = V()
     var b00 = V(), b01 = V(), b10 = V(), b11 = V(), b20 = V(), b21 = V()
     var b30 = V(), b31 = V(), b40 = V(), b41 = V(), b50 = V(), b51 = V()
-    let x0: UnsafePointer<Float>, x1: UnsafePointer<Float>, x2: UnsafePointer<Float>
-    let x3: UnsafePointer<Float>, x4: UnsafePointer<Float>, x5: UnsafePointer<Float>
+    let b0: Int, b1: Int, b2: Int, b3: Int, b4: Int, b5: Int
     let second: Int
 
     @inline(__always)
-    init(x: UnsafePointer<Float>, bases: UnsafePointer<Int>, panelBytes: Int) {
-        x0 = x + bases[0]; x1 = x + bases[1]; x2 = x + bases[2]
-        x3 = x + bases[3]; x4 = x + bases[4]; x5 = x + bases[5]
+    init(bases: UnsafePointer<Int>, panelBytes: Int) {
+        b0 = bases[0]; b1 = bases[1]; b2 = bases[2]; b3 = bases[3]; b4 = bases[4]; b5 = bases[5]
         second = panelBytes
     }
 
     @inline(__always)
-    mutating func step(_ o: Int, _ wp: UnsafeRawPointer) {
+    mutating func step(_ p: UnsafePointer<Float>, _ wp: UnsafeRawPointer) {
         let w0 = wp.loadUnaligned(as: V.self), w1 = wp.loadUnaligned(fromByteOffset: 64, as: V.self)
         let u0 = wp.loadUnaligned(fromByteOffset: second, as: V.self), u1 = wp.loadUnaligned(fromByteOffset: second + 64, as: V.self)
-        var v = V(repeating: x0[o])
+        var v = V(repeating: p[b0])
         a00 = a00.addingProduct(v, w0); a01 = a01.addingProduct(v, w1); b00 = b00.addingProduct(v, u0); b01 = b01.addingProduct(v, u1)
-        v = V(repeating: x1[o])
+        v = V(repeating: p[b1])
         a10 = a10.addingProduct(v, w0); a11 = a11.addingProduct(v, w1); b10 = b10.addingProduct(v, u0); b11 = b11.addingProduct(v, u1)
-        v = V(repeating: x2[o])
+        v = V(repeating: p[b2])
         a20 = a20.addingProduct(v, w0); a21 = a21.addingProduct(v, w1); b20 = b20.addingProduct(v, u0); b21 = b21.addingProduct(v, u1)
-        v = V(repeating: x3[o])
+        v = V(repeating: p[b3])
         a30 = a30.addingProduct(v, w0); a31 = a31.addingProduct(v, w1); b30 = b30.addingProduct(v, u0); b31 = b31.addingProduct(v, u1)
-        v = V(repeating: x4[o])
+        v = V(repeating: p[b4])
         a40 = a40.addingProduct(v, w0); a41 = a41.addingProduct(v, w1); b40 = b40.addingProduct(v, u0); b41 = b41.addingProduct(v, u1)
-        v = V(repeating: x5[o])
+        v = V(repeating: p[b5])
         a50 = a50.addingProduct(v, w0); a51 = a51.addingProduct(v, w1); b50 = b50.addingProduct(v, u0); b51 = b51.addingProduct(v, u1)
     }
 
@@ -674,35 +694,33 @@ struct Tile6x32x2: DirectConvTile {
 /// for twelve broadcasts, half the weight traffic per FMA of `Tile6x32`. Stores two
 /// 6-pixel blocks, each acc[half][pixel][16], the second `pixels · lanes` floats on.
 struct Tile12x32: DirectConvTile {
+    static var unrollsChannels: Bool { true }
     typealias V = SIMD16<Float>
     var l0 = V(), l1 = V(), l2 = V(), l3 = V(), l4 = V(), l5 = V(), l6 = V(), l7 = V(), l8 = V(), l9 = V(), l10 = V(), l11 = V()
     var h0 = V(), h1 = V(), h2 = V(), h3 = V(), h4 = V(), h5 = V(), h6 = V(), h7 = V(), h8 = V(), h9 = V(), h10 = V(), h11 = V()
-    let x0: UnsafePointer<Float>, x1: UnsafePointer<Float>, x2: UnsafePointer<Float>, x3: UnsafePointer<Float>
-    let x4: UnsafePointer<Float>, x5: UnsafePointer<Float>, x6: UnsafePointer<Float>, x7: UnsafePointer<Float>
-    let x8: UnsafePointer<Float>, x9: UnsafePointer<Float>, x10: UnsafePointer<Float>, x11: UnsafePointer<Float>
+    let b0: Int, b1: Int, b2: Int, b3: Int, b4: Int, b5: Int, b6: Int, b7: Int, b8: Int, b9: Int, b10: Int, b11: Int
 
     @inline(__always)
-    init(x: UnsafePointer<Float>, bases: UnsafePointer<Int>, panelBytes: Int) {
-        x0 = x + bases[0]; x1 = x + bases[1]; x2 = x + bases[2]; x3 = x + bases[3]
-        x4 = x + bases[4]; x5 = x + bases[5]; x6 = x + bases[6]; x7 = x + bases[7]
-        x8 = x + bases[8]; x9 = x + bases[9]; x10 = x + bases[10]; x11 = x + bases[11]
+    init(bases: UnsafePointer<Int>, panelBytes: Int) {
+        b0 = bases[0]; b1 = bases[1]; b2 = bases[2]; b3 = bases[3]; b4 = bases[4]; b5 = bases[5]
+        b6 = bases[6]; b7 = bases[7]; b8 = bases[8]; b9 = bases[9]; b10 = bases[10]; b11 = bases[11]
     }
 
     @inline(__always)
-    mutating func step(_ o: Int, _ wp: UnsafeRawPointer) {
+    mutating func step(_ p: UnsafePointer<Float>, _ wp: UnsafeRawPointer) {
         let w0 = wp.loadUnaligned(as: V.self), w1 = wp.loadUnaligned(fromByteOffset: 64, as: V.self)
-        var v = V(repeating: x0[o]); l0 = l0.addingProduct(v, w0); h0 = h0.addingProduct(v, w1)
-        v = V(repeating: x1[o]); l1 = l1.addingProduct(v, w0); h1 = h1.addingProduct(v, w1)
-        v = V(repeating: x2[o]); l2 = l2.addingProduct(v, w0); h2 = h2.addingProduct(v, w1)
-        v = V(repeating: x3[o]); l3 = l3.addingProduct(v, w0); h3 = h3.addingProduct(v, w1)
-        v = V(repeating: x4[o]); l4 = l4.addingProduct(v, w0); h4 = h4.addingProduct(v, w1)
-        v = V(repeating: x5[o]); l5 = l5.addingProduct(v, w0); h5 = h5.addingProduct(v, w1)
-        v = V(repeating: x6[o]); l6 = l6.addingProduct(v, w0); h6 = h6.addingProduct(v, w1)
-        v = V(repeating: x7[o]); l7 = l7.addingProduct(v, w0); h7 = h7.addingProduct(v, w1)
-        v = V(repeating: x8[o]); l8 = l8.addingProduct(v, w0); h8 = h8.addingProduct(v, w1)
-        v = V(repeating: x9[o]); l9 = l9.addingProduct(v, w0); h9 = h9.addingProduct(v, w1)
-        v = V(repeating: x10[o]); l10 = l10.addingProduct(v, w0); h10 = h10.addingProduct(v, w1)
-        v = V(repeating: x11[o]); l11 = l11.addingProduct(v, w0); h11 = h11.addingProduct(v, w1)
+        var v = V(repeating: p[b0]); l0 = l0.addingProduct(v, w0); h0 = h0.addingProduct(v, w1)
+        v = V(repeating: p[b1]); l1 = l1.addingProduct(v, w0); h1 = h1.addingProduct(v, w1)
+        v = V(repeating: p[b2]); l2 = l2.addingProduct(v, w0); h2 = h2.addingProduct(v, w1)
+        v = V(repeating: p[b3]); l3 = l3.addingProduct(v, w0); h3 = h3.addingProduct(v, w1)
+        v = V(repeating: p[b4]); l4 = l4.addingProduct(v, w0); h4 = h4.addingProduct(v, w1)
+        v = V(repeating: p[b5]); l5 = l5.addingProduct(v, w0); h5 = h5.addingProduct(v, w1)
+        v = V(repeating: p[b6]); l6 = l6.addingProduct(v, w0); h6 = h6.addingProduct(v, w1)
+        v = V(repeating: p[b7]); l7 = l7.addingProduct(v, w0); h7 = h7.addingProduct(v, w1)
+        v = V(repeating: p[b8]); l8 = l8.addingProduct(v, w0); h8 = h8.addingProduct(v, w1)
+        v = V(repeating: p[b9]); l9 = l9.addingProduct(v, w0); h9 = h9.addingProduct(v, w1)
+        v = V(repeating: p[b10]); l10 = l10.addingProduct(v, w0); h10 = h10.addingProduct(v, w1)
+        v = V(repeating: p[b11]); l11 = l11.addingProduct(v, w0); h11 = h11.addingProduct(v, w1)
     }
 
     @inline(__always)
