@@ -7,6 +7,7 @@
 #   scripts/bench-linear.sh gemm       # one group (gemm, conv, resnet, squeezenet, winograd, depthwise, sparse)
 #   scripts/bench-linear.sh resnet --cold          # each run starts after a 32 MB flush
 #   scripts/bench-linear.sh resnet --cold-weights  # the same, input and output touched again
+#   scripts/bench-linear.sh conv:64:256:13:3       # any conv shape, conv:C:M:HW:K[:STRIDE]
 # Prints wall time and thread CPU time: on a shared host the CPU figure is the fair one.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -39,5 +40,5 @@ PY
 (cd "$work" && swift build -c release --product LinearBench)
 "$work/.build/release/LinearBench" "$@"
 if [ -x "$root/.cache/venv/bin/python" ]; then
-  "$root/.cache/venv/bin/python" "$root/scripts/bench-linear/ort_peer.py"
+  "$root/.cache/venv/bin/python" "$root/scripts/bench-linear/ort_peer.py" "$@"
 fi

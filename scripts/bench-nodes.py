@@ -12,10 +12,13 @@ layout reorders have no node of ours and are listed apart.
 Usage: scripts/bench-nodes.py MODEL.onnx [--input X.npy] [--runs 30]
        [--top 25] [--bin .build/release/picojoule]
        scripts/bench-nodes.py MODEL.onnx --baseline OLD_BINARY [--rounds 3]
+       scripts/bench-nodes.py MODEL.onnx --phases 40 --runs 8
 With --baseline it compares two Picojoule binaries instead (a kernel change against
 the build before it): the two alternate for --rounds rounds (ABBA order; use an even
 count) and each node keeps its minimum, the per-node figure that moves least on a busy
 host.
+With --phases it splits --bin's rounds into the calm and the slow quarter and lists
+the nodes that a busy host slows most.
 Per-node times on a shared VM move by 10-30 % between runs: compare rounds, not one.
 """
 import argparse
@@ -161,6 +164,30 @@ def compare_binaries(a):
         print(f"  {n:10s} {ops[n]:12s} {shapes.get(n, ''):26s} baseline {o * 1e3:7.3f}  new {t * 1e3:7.3f}  ratio {o / t:5.2f}")
 
 
+def phases(a):
+    """Which nodes a busy host slows most: `--phases N` rounds of `--runs` runs, the
+    quarter of rounds with the smallest sum of node times taken as calm and the quarter
+    with the largest as slow, and each node's mean in both. On a shared VM the host
+    moves between calm and slow phases of about a second; nodes that inflate more than
+    the model's compute-bound convs wait on the cache levels the neighbours share."""
+    rounds = []
+    for _ in range(a.phases):
+        rounds.append({n: (op, t) for n, op, t in our_nodes(a.bin, a.model, a.runs) if t})
+    totals = [sum(t for _, t in r.values()) for r in rounds]
+    order = sorted(range(len(rounds)), key=lambda i: totals[i])
+    q = max(1, len(rounds) // 4)
+    calm, slow = order[:q], order[-q:]
+    mean = lambda idx, n: statistics.mean(rounds[i][n][1] for i in idx if n in rounds[i])
+    print(f"{a.model}: sum of node times, calm quarter {statistics.mean(totals[i] for i in calm) * 1e3:.2f} ms, "
+          f"slow quarter {statistics.mean(totals[i] for i in slow) * 1e3:.2f} ms ({a.phases} rounds of {a.runs} runs)")
+    shapes = conv_shapes(a.model)
+    rows = [(mean(slow, n) - mean(calm, n), n, op, mean(calm, n), mean(slow, n)) for n, (op, _) in rounds[0].items()]
+    rows.sort(reverse=True)
+    print(f"\ntop {a.top} by slow - calm (ms; x = slow / calm):")
+    for d, n, op, c, s in rows[: a.top]:
+        print(f"  {n:10s} {op:12s} {shapes.get(n, ''):26s} calm {c * 1e3:7.3f}  slow {s * 1e3:7.3f}  +{d * 1e3:6.3f}  x{s / c:5.2f}")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("model")
@@ -170,9 +197,12 @@ def main():
     ap.add_argument("--bin", default=".build/release/picojoule")
     ap.add_argument("--baseline", help="another picojoule binary to compare --bin with, node by node")
     ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--phases", type=int, help="rounds for the calm/slow split of --bin's node times")
     a = ap.parse_args()
     if a.baseline:
         return compare_binaries(a)
+    if a.phases:
+        return phases(a)
     import numpy as np
     inp = a.input or a.model.replace(".onnx", ".input.npy")
     feed = np.load(inp)

@@ -12,7 +12,9 @@ optimizations (ORT_ENABLE_ALL, the default), default spin-waiting.
 
 For every (model, threads) the two engines alternate `--rounds` times, each
 round a warm-up then runs/rounds timed runs, so drift on a shared machine hits
-both; the reported figure is the median over all timed runs.
+both; the reported figure is the median over all timed runs. The console line adds
+"paired": the median over rounds of each round's onnxruntime median ÷ Picojoule
+median, which moves less when the host drifts between calm and slow phases.
 
 Usage: scripts/bench.sh [--runs 12] [--threads 1,2] [--models squeezenet,...] [--variants fp32,qdq-u8s8-pt,...]
 """
@@ -181,20 +183,28 @@ def main() -> int:
                     runner = OrtRunner(path, n, x)
                 except Exception as e:  # noqa: BLE001
                     runner, note = None, f"onnxruntime: {str(e).splitlines()[0][:120]}"
+                paired: list[float] = []
                 for _ in range(args.rounds):
+                    o_round: list[float] = []
                     if runner is not None:
-                        ort_ms += runner.times(per_round, args.warmup)
+                        o_round = runner.times(per_round, args.warmup)
+                        ort_ms += o_round
                     if not note.startswith("picojoule"):
                         got, err = run_picojoule(args.command, args.bin, path, n, per_round, args.warmup)
                         ours_ms += got
                         if err:
                             note = f"picojoule: {err}"
+                        elif o_round and got:
+                            paired.append(statistics.median(o_round) / statistics.median(got))
                 o = statistics.median(ort_ms) if ort_ms else None
                 p = statistics.median(ours_ms) if ours_ms and not note.startswith("picojoule") else None
                 rows.append((model, variant, n, o, p, note))
                 ratio = f"{o / p:.2f}" if o and p else "—"
+                # The median of the rounds' own ratios: each round's two engines ran within
+                # a fraction of a second of each other, so a host phase hits both.
+                pair = f"  paired {statistics.median(paired):.2f}" if paired and o and p else ""
                 print(f"bench: {model:13s} {variant:12s} {n}t  onnxruntime {o or float('nan'):8.2f} ms  "
-                      f"picojoule {p or float('nan'):8.2f} ms  ratio {ratio} {note}", flush=True)
+                      f"picojoule {p or float('nan'):8.2f} ms  ratio {ratio}{pair} {note}", flush=True)
 
     def ms(v):
         return f"{v:.2f}" if v is not None else "—"

@@ -181,3 +181,17 @@ if want("sparse") {
         conv("Conv 14x14 256->256 3x3", c: 256, m: 256, hw: 14, k: 3, density: d)
     }
 }
+// Any conv shape, as `conv:C:M:HW:K[:STRIDE]` (pads k/2, group 1): several may be given.
+for spec in args where spec.hasPrefix("conv:") {
+    let f = spec.dropFirst(5).split(separator: ":").compactMap { Int($0) }
+    guard f.count == 4 || f.count == 5 else {
+        print("bench-linear: \(spec): expected conv:C:M:HW:K[:STRIDE]")
+        exit(2)
+    }
+    let (c, m, hw, k) = (f[0], f[1], f[2], f[3]), s = f.count == 5 ? f[4] : 1
+    let pad = k / 2, o = (hw + 2 * pad - k) / s + 1
+    bench("Conv \(hw)x\(hw) \(c)->\(m) \(k)x\(k)\(s > 1 ? " s\(s)" : "")", op: "Conv",
+          attrs: ["pads": .ints([pad, pad, pad, pad]), "strides": .ints([s, s])],
+          inputs: [randomTensor([1, c, hw, hw]), randomTensor([m, c, k, k]), randomTensor([m])], constant: [false, true, true],
+          out: [1, m, o, o], flops: 2 * Double(m * o * o * c * k * k))
+}

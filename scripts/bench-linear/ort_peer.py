@@ -2,6 +2,7 @@
 
 Prints wall and thread-CPU time per run (the CPU figure is the fair one on a busy host).
 """
+import sys
 import time
 
 import numpy as np
@@ -41,19 +42,30 @@ def bench(name, m, x_shape, flops):
     print(f"ORT {name}: wall {best_w*1e3:.3f} ms = {flops/best_w/1e9:.1f} GFLOP/s; thread CPU {best_c*1e3:.3f} ms = {flops/best_c/1e9:.1f} GFLOP/s")
 
 
-for s in (256, 512, 1024):
-    bench(f"MatMul {s}^3 (B const)", model("MatMul", [s, s], [s, s], [s, s], {}), [s, s], 2 * s**3)
-for name, c, mo, hw, k, st, g in [("Conv 56x56 64->64 3x3", 64, 64, 56, 3, 1, 1), ("Conv 56x56 64->256 1x1", 64, 256, 56, 1, 1, 1),
-                                  ("Conv 28x28 128->128 3x3", 128, 128, 28, 3, 1, 1), ("Conv 224 3->64 7x7 s2", 3, 64, 224, 7, 2, 1),
-                                  ("DWConv 112x112 32 3x3", 32, 32, 112, 3, 1, 32), ("DWConv 112x112 64 3x3 s2", 64, 64, 112, 3, 2, 64)]:
+shapes = [a for a in sys.argv[1:] if a.startswith("conv:")]
+for spec in shapes:
+    f = [int(v) for v in spec[5:].split(":")]
+    c, mo, hw, k = f[:4]
+    st = f[4] if len(f) == 5 else 1
     p = k // 2
     o = (hw + 2 * p - k) // st + 1
-    attrs = {"pads": [p] * 4, "strides": [st, st], "group": g}
-    bench(name, model("Conv", [1, c, hw, hw], [mo, c // g, k, k], [1, mo, o, o], attrs), [1, c, hw, hw], 2 * mo * o * o * (c // g) * k * k)
-for name, c, mo, hw, k, st, p in [("Conv 224 3->64 3x3 s2", 3, 64, 224, 3, 2, 0), ("Conv 55x55 64->16 1x1", 64, 16, 55, 1, 1, 0),
-                                  ("Conv 55x55 16->64 1x1", 16, 64, 55, 1, 1, 0), ("Conv 55x55 16->64 3x3", 16, 64, 55, 3, 1, 1),
-                                  ("Conv 27x27 32->128 3x3", 32, 128, 27, 3, 1, 1), ("Conv 13x13 64->256 3x3", 64, 256, 13, 3, 1, 1),
-                                  ("Conv 13x13 512->1000 1x1", 512, 1000, 13, 1, 1, 0)]:
-    o = (hw + 2 * p - k) // st + 1
-    attrs = {"pads": [p] * 4, "strides": [st, st]}
-    bench(name, model("Conv", [1, c, hw, hw], [mo, c, k, k], [1, mo, o, o], attrs), [1, c, hw, hw], 2 * mo * o * o * c * k * k)
+    name = f"Conv {hw}x{hw} {c}->{mo} {k}x{k}" + (f" s{st}" if st > 1 else "")
+    bench(name, model("Conv", [1, c, hw, hw], [mo, c, k, k], [1, mo, o, o], {"pads": [p] * 4, "strides": [st, st]}),
+          [1, c, hw, hw], 2 * mo * o * o * c * k * k)
+if not shapes:
+    for s in (256, 512, 1024):
+        bench(f"MatMul {s}^3 (B const)", model("MatMul", [s, s], [s, s], [s, s], {}), [s, s], 2 * s**3)
+    for name, c, mo, hw, k, st, g in [("Conv 56x56 64->64 3x3", 64, 64, 56, 3, 1, 1), ("Conv 56x56 64->256 1x1", 64, 256, 56, 1, 1, 1),
+                                      ("Conv 28x28 128->128 3x3", 128, 128, 28, 3, 1, 1), ("Conv 224 3->64 7x7 s2", 3, 64, 224, 7, 2, 1),
+                                      ("DWConv 112x112 32 3x3", 32, 32, 112, 3, 1, 32), ("DWConv 112x112 64 3x3 s2", 64, 64, 112, 3, 2, 64)]:
+        p = k // 2
+        o = (hw + 2 * p - k) // st + 1
+        attrs = {"pads": [p] * 4, "strides": [st, st], "group": g}
+        bench(name, model("Conv", [1, c, hw, hw], [mo, c // g, k, k], [1, mo, o, o], attrs), [1, c, hw, hw], 2 * mo * o * o * (c // g) * k * k)
+    for name, c, mo, hw, k, st, p in [("Conv 224 3->64 3x3 s2", 3, 64, 224, 3, 2, 0), ("Conv 55x55 64->16 1x1", 64, 16, 55, 1, 1, 0),
+                                      ("Conv 55x55 16->64 1x1", 16, 64, 55, 1, 1, 0), ("Conv 55x55 16->64 3x3", 16, 64, 55, 3, 1, 1),
+                                      ("Conv 27x27 32->128 3x3", 32, 128, 27, 3, 1, 1), ("Conv 13x13 64->256 3x3", 64, 256, 13, 3, 1, 1),
+                                      ("Conv 13x13 512->1000 1x1", 512, 1000, 13, 1, 1, 0)]:
+        o = (hw + 2 * p - k) // st + 1
+        attrs = {"pads": [p] * 4, "strides": [st, st]}
+        bench(name, model("Conv", [1, c, hw, hw], [mo, c, k, k], [1, mo, o, o], attrs), [1, c, hw, hw], 2 * mo * o * o * c * k * k)
