@@ -181,11 +181,11 @@ def phases(a):
     print(f"{a.model}: sum of node times, calm quarter {statistics.mean(totals[i] for i in calm) * 1e3:.2f} ms, "
           f"slow quarter {statistics.mean(totals[i] for i in slow) * 1e3:.2f} ms ({a.phases} rounds of {a.runs} runs)")
     shapes = conv_shapes(a.model)
-    rows = [(mean(slow, n) - mean(calm, n), n, op, mean(calm, n), mean(slow, n)) for n, (op, _) in rounds[0].items()]
-    rows.sort(reverse=True)
+    rows = [(n, op, mean(calm, n), mean(slow, n)) for n, (op, _) in rounds[0].items()]
+    rows.sort(key=lambda r: r[2] - r[3])
     print(f"\ntop {a.top} by slow - calm (ms; x = slow / calm):")
-    for d, n, op, c, s in rows[: a.top]:
-        print(f"  {n:10s} {op:12s} {shapes.get(n, ''):26s} calm {c * 1e3:7.3f}  slow {s * 1e3:7.3f}  +{d * 1e3:6.3f}  x{s / c:5.2f}")
+    for n, op, c, s in rows[: a.top]:
+        print(f"  {n:10s} {op:12s} {shapes.get(n, ''):26s} calm {c * 1e3:7.3f}  slow {s * 1e3:7.3f}  +{(s - c) * 1e3:6.3f}  x{s / c:5.2f}")
 
 
 def main():

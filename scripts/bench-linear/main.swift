@@ -183,9 +183,10 @@ if want("sparse") {
 }
 // Any conv shape, as `conv:C:M:HW:K[:STRIDE]` (pads k/2, group 1): several may be given.
 for spec in args where spec.hasPrefix("conv:") {
-    let f = spec.dropFirst(5).split(separator: ":").compactMap { Int($0) }
-    guard f.count == 4 || f.count == 5 else {
-        print("bench-linear: \(spec): expected conv:C:M:HW:K[:STRIDE]")
+    let fields = spec.dropFirst(5).split(separator: ":", omittingEmptySubsequences: false)
+    let f = fields.compactMap { Int($0) }.filter { $0 > 0 }
+    guard f.count == fields.count, f.count == 4 || f.count == 5 else {
+        print("bench-linear: \(spec): expected conv:C:M:HW:K[:STRIDE], positive integers")
         exit(2)
     }
     let (c, m, hw, k) = (f[0], f[1], f[2], f[3]), s = f.count == 5 ? f[4] : 1

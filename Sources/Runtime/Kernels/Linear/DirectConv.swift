@@ -246,7 +246,7 @@ struct DirectConvPlan: Sendable {
                                                  _ o: UnsafePointer<Int32>, _ w: UnsafePointer<Float>, _ a: UnsafeMutablePointer<Float>,
                                                  _ ahead: Prefetch?, panelBytes: Int = 0) {
                         if unrolled3x3 {
-                            Self.microKernel3x3(kind, rows: channels * 3, x: x, bases: b, offsets: o, w: w, acc: a, ahead: ahead,
+                            Self.microKernel3x3(kind, channels: channels, x: x, bases: b, offsets: o, w: w, acc: a, ahead: ahead,
                                                 panelBytes: panelBytes)
                         } else if oneByOne {
                             Self.microKernel1x1(kind, channels: channels, plane: paddedH * paddedW, x: x, bases: b, w: w, acc: a,
@@ -495,7 +495,7 @@ struct DirectConvPlan: Sendable {
     /// rounds) SqueezeNet's paired 13² 64→256 convs ran 1.06–1.07× as fast and its 48→192
     /// ones 1.03–1.04×, ResNet-50's 56² 128-channel stride-2 conv 1.15× (6 rounds).
     @inline(never)
-    static func microKernel3x3<T: DirectConvTile>(_: T.Type, rows: Int, x: UnsafePointer<Float>, bases: UnsafePointer<Int>,
+    static func microKernel3x3<T: DirectConvTile>(_: T.Type, channels: Int, x: UnsafePointer<Float>, bases: UnsafePointer<Int>,
                                                   offsets: UnsafePointer<Int32>, w: UnsafePointer<Float>,
                                                   acc: UnsafeMutablePointer<Float>, ahead: Prefetch? = nil, panelBytes: Int = 0) {
         var tile = T(bases: bases, panelBytes: panelBytes)
@@ -506,7 +506,7 @@ struct DirectConvPlan: Sendable {
         var row = offsets
         if T.unrollsChannels {
             let rowStride = Int(offsets[3] - offsets[0])
-            for _ in 0..<rows / 3 {
+            for _ in 0..<channels {
                 ck_prefetch_l2(next); ck_prefetch_l2(next + ahead.step); ck_prefetch_l2(next + 2 * ahead.step)
                 next += 3 * ahead.step
                 let row0 = x + Int(row.pointee), row1 = row0 + rowStride, row2 = row1 + rowStride
@@ -519,7 +519,7 @@ struct DirectConvPlan: Sendable {
             tile.store(acc)
             return
         }
-        for _ in 0..<rows {
+        for _ in 0..<channels * 3 {
             ck_prefetch_l2(next)
             next += ahead.step
             let p = x + Int(row.pointee)
