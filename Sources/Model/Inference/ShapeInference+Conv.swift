@@ -63,7 +63,13 @@ extension ShapeInference {
         let spatial = w.count - 2
         let kernel = try c.ints("kernel_shape") ?? Array(w[2...])
         let window = try Window(c, spatial: spatial, kernel: kernel)
-        let out = try window.outputs(c, input: Array(x.shape[2...]))
+        var out = try window.outputs(c, input: Array(x.shape[2...]))
+        if let pool = FusedMaxPoolWindow(c.node.attributes[MaxPoolFusion.attribute]) {
+            guard out.count == 2, let pooled = pool.outputs(height: out[0], width: out[1]) else {
+                throw c.invalid("the fused MaxPool's window does not fit the conv output \(out)")
+            }
+            out = [pooled.height, pooled.width]
+        }
         let dtype: DType = switch c.node.opType {
         case "ConvInteger": .int32
         case "QLinearConv": c.has(7) ? try c.type(7).dtype : x.dtype

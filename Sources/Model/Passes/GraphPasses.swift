@@ -1,7 +1,8 @@
 /// Graph rewrites run once after loading: constant folding, Conv+BatchNormalization
 /// folding, per-channel Mul/Add folding into Conv and BatchNormalization, QDQ fusion
 /// (DQ → op → Q to integer operators), Identity/Dropout removal, residual Add fusion
-/// into Conv, Relu fusion into Conv and BatchNormalization, and dead-node removal, then
+/// into Conv, Relu fusion into Conv and BatchNormalization, MaxPool fusion into first
+/// convs, and dead-node removal, then
 /// shape inference again.
 public enum GraphPasses {
     /// Limits for the passes.
@@ -28,6 +29,7 @@ public enum GraphPasses {
         IdentityRemoval.run(&graph)
         ResidualAddFusion.run(&graph)
         ReluFusion.run(&graph)
+        MaxPoolFusion.run(&graph)
         DeadNodeRemoval.run(&graph)
         graph.valueTypes = [:]
         try ShapeInference.infer(&graph)

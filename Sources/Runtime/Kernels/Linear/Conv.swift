@@ -53,6 +53,10 @@ struct ConvKernel: Kernel {
     var relu = false
     /// A residual Add fused by `ResidualAddFusion`: input 3, added before the Relu.
     var residual = false
+    /// A MaxPool fused by `MaxPoolFusion`: the conv runs by bands of pooled rows, its band
+    /// buffers in scratch after `convScratchBytes` (the conv's own scratch).
+    var pooled: ConvPoolBands?
+    var convScratchBytes = 0
     var slots: Int
 
     /// Whether the output may share the fused residual's buffer (`aliasResiduals`): the
@@ -72,6 +76,21 @@ struct ConvKernel: Kernel {
     }
 
     static func prepare(_ sig: KernelSignature) throws(KernelError) -> PreparedKernel {
+        var prepared = try prepareConv(sig)
+        guard var k = prepared.kernel as? ConvKernel, let bands = k.pooled else { return prepared }
+        // Scratch: the conv's own, then a band buffer per thread, then (on paths that
+        // cannot compute a range of rows) the conv's whole output.
+        k.convScratchBytes = (prepared.scratchBytes + 63) / 64 * 64
+        let whole = k.rowConv == nil ? k.shape.batch * k.shape.outChannels * k.shape.outPlane * 4 : 0
+        prepared.scratchBytes = k.convScratchBytes + bands.bandFloats * 4 * k.slots + whole
+        // The pool's compares: one per window tap per pooled output (docs/COUNTING.md).
+        let compares = Int64(k.shape.batch * bands.channels * bands.outPlane) * Int64(bands.window.kernelH * bands.window.kernelW)
+        prepared.ops[.float32, default: 0] += compares
+        prepared.kernel = k
+        return prepared
+    }
+
+    private static func prepareConv(_ sig: KernelSignature) throws(KernelError) -> PreparedKernel {
         let x = try sig.linearFloatInput(0), w = try sig.linearFloatInput(1)
         let rank = x.shape.count - 2
         guard rank == 1 || rank == 2 else {
@@ -81,7 +100,15 @@ struct ConvKernel: Kernel {
         let group = geometry.group, cin = geometry.inChannels, cout = geometry.outChannels
         let pads = geometry.pads
         let expected = geometry.outputShape
-        guard sig.outputTypes.first?.shape == expected else { throw sig.linearMismatch("output shape \(sig.outputTypes.first?.shape ?? []) is not \(expected)") }
+        var bands: ConvPoolBands?
+        if let window = FusedMaxPoolWindow(sig.node.attributes[MaxPoolFusion.attribute]) {
+            guard rank == 2, let b = ConvPoolBands(window, channels: cout, convH: expected[2], convW: expected[3]) else {
+                throw sig.linearMismatch("the fused MaxPool's window does not fit the conv output \(expected)")
+            }
+            bands = b
+        }
+        let written = bands.map { [expected[0], expected[1], $0.outH, $0.outW] } ?? expected
+        guard sig.outputTypes.first?.shape == written else { throw sig.linearMismatch("output shape \(sig.outputTypes.first?.shape ?? []) is not \(written)") }
         if sig.linearHasInput(2) {
             let b = try sig.linearFloatInput(2)
             guard b.shape == [cout] else { throw sig.linearMismatch("bias shape \(b.shape) is not [\(cout)]") }
@@ -95,6 +122,7 @@ struct ConvKernel: Kernel {
         var k = ConvKernel(shape: shape, path: path, hasBias: sig.linearHasInput(2), slots: sig.linearSlots)
         k.relu = sig.node.attributes[ReluFusion.attribute] != nil
         k.residual = sig.node.attributes[ResidualAddFusion.attribute] != nil
+        k.pooled = bands
         if k.residual {
             let r = try sig.linearFloatInput(3)
             guard r.shape == expected else { throw sig.linearMismatch("residual input shape \(r.shape) is not the output's \(expected)") }
@@ -166,17 +194,25 @@ struct ConvKernel: Kernel {
     }
 
     func run(_ context: borrowing KernelContext) {
-        let x = context.input(0, as: Float.self)
-        let y = context.output(0, as: Float.self)
-        let bias: UnsafePointer<Float>? = hasBias ? context.input(2, as: Float.self) : nil
         let scratch = context.scratch.assumingMemoryBound(to: Float.self)
+        if let pooled {
+            runPooled(pooled, context, scratch: scratch)
+            return
+        }
+        runConv(context, y: context.output(0, as: Float.self), scratch: scratch)
+    }
+
+    /// The conv alone, its output stored at `y`.
+    func runConv(_ context: borrowing KernelContext, y: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
+        let x = context.input(0, as: Float.self)
+        let bias: UnsafePointer<Float>? = hasBias ? context.input(2, as: Float.self) : nil
         let residualInput: UnsafePointer<Float>? = residual ? context.input(3, as: Float.self) : nil
         if let residualInput, path == .depthwise || sparseW != nil {
             // These paths store without an addend: add the residual (then clamp) in a pass after.
             var plain = self
             plain.residual = false
             plain.relu = false
-            plain.run(context)
+            plain.runConv(context, y: y, scratch: scratch)
             LinearSIMD.addInPlace(y, residualInput, shape.batch * shape.outChannels * shape.outPlane, relu: relu, pool: context.pool, slots: slots)
             return
         }
@@ -329,7 +365,7 @@ extension ConvKernel {
             let rowTasks = min(tasks, s.outH)
             pool.parallelFor(rowTasks) { t in
                 plan.run(rows: s.outH * t / rowTasks..<s.outH * (t + 1) / rowTasks, phased: UnsafePointer(scratch), weights: weights,
-                         bias: bias, relu: relu, y: yn)
+                         bias: bias, relu: relu, into: RowOutput(base: yn, plane: s.outPlane, rowStride: s.outW, firstRow: 0))
             }
         }
     }
@@ -354,6 +390,11 @@ extension ConvKernel: KernelAccessPattern {
             }
             return steps
         }
+        if let pooled, let rowConv, let packedWeights {
+            return steps + pooledAccessSteps(pooled, rowConv, x: x, weights: packedWeights, y: y)
+        }
+        // The other paths with a fused pool write the conv's output into scratch first.
+        if pooled != nil { return nil }
         if let rowConv, let packedWeights {
             for n in 0..<s.batch {
                 rowConv.accessSteps(x: x.floats(n * s.inChannels * s.inPlane, s.inChannels * s.inPlane), weights: packedWeights,

@@ -18,8 +18,8 @@ extension RowConvPlan {
     /// a 24-pixel tile ending at the row's end (more than 16 left) or a 16-pixel one,
     /// overlapping the tile before (shared outputs are computed twice, equal).
     func runHalves(rows: Range<Int>, phased: UnsafePointer<Float>, weights: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-                   relu: Bool, y: UnsafeMutablePointer<Float>) {
-        let k = depth, plane = outH * outW, wide = Self.wide8, narrow = Self.narrow8
+                   relu: Bool, into y: RowOutput) {
+        let k = depth, plane = y.plane, wide = Self.wide8, narrow = Self.narrow8
         offsets.withUnsafeBufferPointer { offsets in
             let o = offsets.baseAddress!
             for oh in rows {
@@ -30,7 +30,7 @@ extension RowConvPlan {
                     var w = weights + g * k * Self.groupChannels
                     while c0 < groupEnd {
                         let chans = min(Self.halfGroup, groupEnd - c0), b = bias.map { $0 + c0 }
-                        let out = y + c0 * plane + oh * outW
+                        let out = y.row(oh, channel: c0)
                         var ow = 0
                         while ow + wide <= outW {
                             Self.tile24x4(depth: k, x: x + ow, offsets: o, w: w, bias: b, relu: relu, y: out + ow, plane: plane,

@@ -105,11 +105,11 @@ struct RowConvPlan: Sendable {
     /// shared outputs are computed twice, equal). Builds with 8-lane vectors run
     /// `runHalves` instead.
     func run(rows: Range<Int>, phased: UnsafePointer<Float>, weights: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-             relu: Bool, y: UnsafeMutablePointer<Float>) {
+             relu: Bool, into y: RowOutput) {
         #if !PICOJOULE_AVX512
-        runHalves(rows: rows, phased: phased, weights: weights, bias: bias, relu: relu, y: y)
+        runHalves(rows: rows, phased: phased, weights: weights, bias: bias, relu: relu, into: y)
         #else
-        let k = depth, plane = outH * outW
+        let k = depth, plane = y.plane
         let full = outW / Self.tilePixels * Self.tilePixels, rest = outW - full
         offsets.withUnsafeBufferPointer { offsets in
             let o = offsets.baseAddress!
@@ -118,7 +118,7 @@ struct RowConvPlan: Sendable {
                 for g in 0..<groups {
                     let w = weights + g * k * Self.groupChannels
                     let c0 = g * Self.groupChannels, chans = min(Self.groupChannels, outChannels - c0)
-                    let out = y + c0 * plane + oh * outW
+                    let out = y.row(oh, channel: c0)
                     var ow = 0
                     while ow < full {
                         Self.tile32(depth: k, x: x + ow, offsets: o, w: w, bias: bias.map { $0 + c0 }, relu: relu,
@@ -192,6 +192,19 @@ struct RowConvPlan: Sendable {
             if j < channels { store(v, y + j * plane, bias: bias?[j] ?? 0, relu: relu) }
         }
         put(0, l0); put(1, l1); put(2, l2); put(3, l3); put(4, l4); put(5, l5); put(6, l6); put(7, l7)
+    }
+}
+
+/// Where a row kernel stores its outputs: row `oh` of channel `c` at
+/// `base + c · plane + (oh − firstRow) · rowStride`. A plain conv stores its output
+/// tensor (plane = outH · outW, rows of outW, first row 0); a conv with a fused MaxPool
+/// stores a band of rows into its padded band buffer (`ConvPoolBands`).
+struct RowOutput {
+    var base: UnsafeMutablePointer<Float>
+    var plane: Int, rowStride: Int, firstRow: Int
+
+    @inline(__always) func row(_ oh: Int, channel c: Int) -> UnsafeMutablePointer<Float> {
+        base + c * plane + (oh - firstRow) * rowStride
     }
 }
 
