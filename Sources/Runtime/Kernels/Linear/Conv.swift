@@ -53,10 +53,14 @@ struct ConvKernel: Kernel {
     var relu = false
     /// A residual Add fused by `ResidualAddFusion`: input 3, added before the Relu.
     var residual = false
-    /// A MaxPool fused by `MaxPoolFusion`: the conv runs by bands of pooled rows, its band
-    /// buffers in scratch after `convScratchBytes` (the conv's own scratch).
+    /// A MaxPool fused by `MaxPoolFusion`: the conv runs by bands of pooled rows, each
+    /// thread's buffers in scratch after `convScratchBytes` (the conv's own scratch).
     var pooled: ConvPoolBands?
     var convScratchBytes = 0
+    /// The row path under a fused pool: phased input prepared a band at a time.
+    var bandedRows: RowConvPlan?
+    /// Floats of one thread's scratch under a fused pool.
+    var pooledThreadFloats = 0
     var slots: Int
 
     /// Whether the output may share the fused residual's buffer (`aliasResiduals`): the
@@ -78,11 +82,21 @@ struct ConvKernel: Kernel {
     static func prepare(_ sig: KernelSignature) throws(KernelError) -> PreparedKernel {
         var prepared = try prepareConv(sig)
         guard var k = prepared.kernel as? ConvKernel, let bands = k.pooled else { return prepared }
-        // Scratch: the conv's own, then a band buffer per thread, then (on paths that
-        // cannot compute a range of rows) the conv's whole output.
-        k.convScratchBytes = (prepared.scratchBytes + 63) / 64 * 64
-        let whole = k.rowConv == nil ? k.shape.batch * k.shape.outChannels * k.shape.outPlane * 4 : 0
-        prepared.scratchBytes = k.convScratchBytes + bands.bandFloats * 4 * k.slots + whole
+        // Scratch per thread: the band buffer, and on the row path the band's phased input
+        // (which replaces the row path's phased image). Other paths run the whole conv into
+        // scratch after their own and the threads' buffers.
+        var whole = 0
+        if let rowConv = k.rowConv {
+            let banded = rowConv.banded(inputRows: rowConv.inputRows(for: 0..<bands.bandRows).count)
+            k.bandedRows = banded
+            k.convScratchBytes = 0
+            k.pooledThreadFloats = (bands.bandFloats + banded.scratchFloats + 15) / 16 * 16
+        } else {
+            k.convScratchBytes = (prepared.scratchBytes + 63) / 64 * 64
+            k.pooledThreadFloats = (bands.bandFloats + 15) / 16 * 16
+            whole = k.shape.batch * k.shape.outChannels * k.shape.outPlane * 4
+        }
+        prepared.scratchBytes = k.convScratchBytes + k.pooledThreadFloats * 4 * k.slots + whole
         // The pool's compares: one per window tap per pooled output (docs/COUNTING.md).
         let compares = Int64(k.shape.batch * bands.channels * bands.outPlane) * Int64(bands.window.kernelH * bands.window.kernelW)
         prepared.ops[.float32, default: 0] += compares
@@ -364,7 +378,8 @@ extension ConvKernel {
             }
             let rowTasks = min(tasks, s.outH)
             pool.parallelFor(rowTasks) { t in
-                plan.run(rows: s.outH * t / rowTasks..<s.outH * (t + 1) / rowTasks, phased: UnsafePointer(scratch), weights: weights,
+                let rows = s.outH * t / rowTasks..<s.outH * (t + 1) / rowTasks
+                plan.run(rows: rows, phased: UnsafePointer(scratch + rows.lowerBound * plan.rowStep), weights: weights,
                          bias: bias, relu: relu, into: RowOutput(base: yn, plane: s.outPlane, rowStride: s.outW, firstRow: 0))
             }
         }
@@ -390,8 +405,8 @@ extension ConvKernel: KernelAccessPattern {
             }
             return steps
         }
-        if let pooled, let rowConv, let packedWeights {
-            return steps + pooledAccessSteps(pooled, rowConv, x: x, weights: packedWeights, y: y)
+        if let pooled, let bandedRows, let packedWeights {
+            return steps + pooledAccessSteps(pooled, bandedRows, x: x, weights: packedWeights, y: y)
         }
         // The other paths with a fused pool write the conv's output into scratch first.
         if pooled != nil { return nil }

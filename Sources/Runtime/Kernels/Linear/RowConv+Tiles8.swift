@@ -23,7 +23,7 @@ extension RowConvPlan {
         offsets.withUnsafeBufferPointer { offsets in
             let o = offsets.baseAddress!
             for oh in rows {
-                let x = phased + oh * rowStep
+                let x = phased + (oh - rows.lowerBound) * rowStep
                 for g in 0..<groups {
                     var c0 = g * Self.groupChannels
                     let groupEnd = min(c0 + Self.groupChannels, outChannels)

@@ -23,7 +23,10 @@ struct RowConvPlan: Sendable {
     static let maximumChannels = 4
 
     var channels: Int, outChannels: Int, height: Int, width: Int, outH: Int, outW: Int
-    var kernelH: Int, strideH: Int, padTop: Int, padLeft: Int, paddedH: Int, paddedW: Int
+    var kernelH: Int, kernelW: Int, strideH: Int, padTop: Int, padLeft: Int, paddedW: Int
+    /// Padded input rows the phased buffer holds per channel: the whole padded plane, or
+    /// a band of it (`banded`).
+    var paddedH: Int
     /// Columns of a row are split into `phases` (the stride across: 1 or 2) by parity.
     var phases: Int
     /// Floats of one phase of one padded row (a multiple of 16).
@@ -40,27 +43,54 @@ struct RowConvPlan: Sendable {
 
     init(_ s: ConvShape) {
         channels = s.inChannels; outChannels = s.outChannels; height = s.height; width = s.width
-        outH = s.outH; outW = s.outW; kernelH = s.kernelH; strideH = s.strideH; padTop = s.padTop; padLeft = s.padLeft
+        outH = s.outH; outW = s.outW; kernelH = s.kernelH; kernelW = s.kernelW; strideH = s.strideH
+        padTop = s.padTop; padLeft = s.padLeft
         paddedH = s.paddedHeight; paddedW = s.paddedWidth
         phases = s.strideW
         phaseWidth = ((paddedW + phases - 1) / phases + 15) / 16 * 16
+        offsets = []
+        offsets = tapOffsets()
+    }
+
+    /// Per depth index, the tap's offset in the phased buffer (its channel stride follows
+    /// `paddedH`).
+    private func tapOffsets() -> [Int32] {
         var o: [Int32] = []
-        o.reserveCapacity(s.inChannels * s.taps)
-        for c in 0..<s.inChannels {
-            for kh in 0..<s.kernelH {
-                for kw in 0..<s.kernelW {
+        o.reserveCapacity(channels * kernelH * kernelW)
+        for c in 0..<channels {
+            for kh in 0..<kernelH {
+                for kw in 0..<kernelW {
                     o.append(Int32(((c * paddedH + kh) * phases + kw % phases) * phaseWidth + kw / phases))
                 }
             }
         }
-        offsets = o
+        return o
     }
+
+    /// The plan over a phased buffer that holds `inputRows` padded rows per channel
+    /// (`prepare(rows:)`): conv rows computed a band at a time (`ConvPoolBands`).
+    func banded(inputRows: Int) -> RowConvPlan {
+        var plan = self
+        plan.paddedH = inputRows
+        plan.offsets = plan.tapOffsets()
+        return plan
+    }
+
+    /// Padded input rows that conv rows `rows` read.
+    func inputRows(for rows: Range<Int>) -> Range<Int> {
+        rows.lowerBound * strideH..<(rows.upperBound - 1) * strideH + kernelH
+    }
+
+    /// Floats of the phased buffer per channel.
+    var channelFloats: Int { paddedH * phases * phaseWidth }
+    /// Floats of the split buffer: one padded row per channel.
+    var rowBufferFloats: Int { channels * (paddedW + 16) }
 
     var depth: Int { offsets.count }
     var groups: Int { (outChannels + Self.groupChannels - 1) / Self.groupChannels }
     var packedFloats: Int { groups * depth * Self.groupChannels }
     /// The phased input of one image, then one padded row per channel for the split.
-    var scratchFloats: Int { channels * paddedH * phases * phaseWidth + channels * (paddedW + 16) }
+    var scratchFloats: Int { channels * channelFloats + rowBufferFloats }
     /// Floats between two output rows' first pixels in the phased input.
     var rowStep: Int { strideH * phases * phaseWidth }
 
@@ -83,11 +113,18 @@ struct RowConvPlan: Sendable {
     /// Channel `c` of one image into the phased scratch: padded with zeros, each padded
     /// row split by column parity when the stride across is 2.
     func prepare(_ x: UnsafePointer<Float>, channel c: Int, into scratch: UnsafeMutablePointer<Float>) {
-        let row = scratch + channels * paddedH * phases * phaseWidth + c * (paddedW + 16)
+        prepare(x, channel: c, rows: 0..<paddedH, into: scratch + c * channelFloats,
+                rowBuffer: scratch + channels * channelFloats + c * (paddedW + 16))
+    }
+
+    /// Padded rows `rows` of channel `c` into `phased` (that channel's first buffer row),
+    /// each split through `rowBuffer` (paddedW + 16 floats) when the stride across is 2.
+    func prepare(_ x: UnsafePointer<Float>, channel c: Int, rows: Range<Int>, into phased: UnsafeMutablePointer<Float>,
+                 rowBuffer row: UnsafeMutablePointer<Float>) {
         let right = paddedW - padLeft - width
-        for r in 0..<paddedH {
+        for r in rows {
             let ih = r - padTop
-            let dst = scratch + (c * paddedH + r) * phases * phaseWidth
+            let dst = phased + (r - rows.lowerBound) * phases * phaseWidth
             let target = phases == 1 ? dst : row
             if ih >= 0 && ih < height {
                 target.update(repeating: 0, count: padLeft)
@@ -100,7 +137,8 @@ struct RowConvPlan: Sendable {
         }
     }
 
-    /// Output rows `rows` of one image, every channel group: 32-pixel tiles, and a last
+    /// Output rows `rows` of one image, every channel group (`phased` at the first row's
+    /// windows: the buffer's row `rows.lowerBound · strideH`): 32-pixel tiles, and a last
     /// 32- or 16-pixel tile that ends at the row's end, overlapping the one before (its
     /// shared outputs are computed twice, equal). Builds with 8-lane vectors run
     /// `runHalves` instead.
@@ -114,7 +152,7 @@ struct RowConvPlan: Sendable {
         offsets.withUnsafeBufferPointer { offsets in
             let o = offsets.baseAddress!
             for oh in rows {
-                let x = phased + oh * rowStep
+                let x = phased + (oh - rows.lowerBound) * rowStep
                 for g in 0..<groups {
                     let w = weights + g * k * Self.groupChannels
                     let c0 = g * Self.groupChannels, chans = min(Self.groupChannels, outChannels - c0)
