@@ -1,13 +1,14 @@
-/// A Conv with a fused MaxPool (`ConvKernel.pooled`): the row path phases each band's input rows and computes its
-/// conv rows straight into the band buffer; every other path (a sparse first conv) runs
-/// the whole conv into scratch and the bands copy their rows from there, so the fusion
-/// never changes what a model computes, only where the row path keeps its output.
+/// A Conv with a fused MaxPool (`ConvKernel.pooled`): the row path phases each band's
+/// input rows and computes its conv rows straight into the band buffer. Every other path
+/// (a sparse or narrow first conv) runs the whole conv into scratch and the MaxPool
+/// kernel over it, the work of the two nodes unfused. Either way the fusion never changes
+/// what a model computes.
 extension ConvKernel {
     func runPooled(_ bands: ConvPoolBands, _ context: borrowing KernelContext, scratch: UnsafeMutablePointer<Float>) {
         let s = shape, pool = context.pool
         let y = context.output(0, as: Float.self)
         let tasks = max(1, min(slots, pool.threadCount)), rowTasks = min(tasks, bands.outH)
-        let threadBase = scratch + convScratchBytes / 4, perThread = pooledThreadFloats
+        let perThread = pooledThreadFloats
         let outImage = s.outChannels * bands.outPlane
         if let plan = bandedRows, let packedW {
             let x = context.input(0, as: Float.self)
@@ -16,7 +17,7 @@ extension ConvKernel {
             for n in 0..<s.batch {
                 let xn = x + n * s.inChannels * s.inPlane, yn = y + n * outImage
                 pool.parallelFor(rowTasks) { t in
-                    let band = threadBase + t * perThread, phased = band + bands.bandFloats
+                    let band = scratch + t * perThread, phased = band + bands.bandFloats
                     let rowBuffer = phased + plan.channels * plan.channelFloats
                     bands.run(rows: bands.outH * t / rowTasks..<bands.outH * (t + 1) / rowTasks, band: band, y: yn) { rows, out in
                         let inputRows = plan.inputRows(for: rows)
@@ -30,21 +31,10 @@ extension ConvKernel {
             }
             return
         }
-        let whole = threadBase + slots * perThread
+        guard let wholePool else { return }
+        let whole = scratch + convScratchBytes / 4
         runConv(context, y: whole, scratch: scratch)
-        for n in 0..<s.batch {
-            let convImage = UnsafePointer(whole + n * s.outChannels * s.outPlane), yn = y + n * outImage
-            pool.parallelFor(rowTasks) { t in
-                bands.run(rows: bands.outH * t / rowTasks..<bands.outH * (t + 1) / rowTasks, band: threadBase + t * perThread,
-                          y: yn) { rows, out in
-                    for c in 0..<s.outChannels {
-                        for oh in rows {
-                            out.row(oh, channel: c).update(from: convImage + c * s.outPlane + oh * s.outW, count: s.outW)
-                        }
-                    }
-                }
-            }
-        }
+        wholePool.run(x: whole, y: y, scratch: whole + (s.batch * s.outChannels * s.outPlane + 15) / 16 * 16, pool: pool)
     }
 
     /// The cache model's loop order for the row path with a fused pool, per image and

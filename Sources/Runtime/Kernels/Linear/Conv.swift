@@ -61,6 +61,9 @@ struct ConvKernel: Kernel {
     var bandedRows: RowConvPlan?
     /// Floats of one thread's scratch under a fused pool.
     var pooledThreadFloats = 0
+    /// Other paths under a fused pool (a sparse or narrow first conv): the conv's whole
+    /// output into scratch, then this pool over it, as the two nodes would run unfused.
+    var wholePool: PoolKernel?
     var slots: Int
 
     /// Whether the output may share the fused residual's buffer (`aliasResiduals`): the
@@ -82,21 +85,25 @@ struct ConvKernel: Kernel {
     static func prepare(_ sig: KernelSignature) throws(KernelError) -> PreparedKernel {
         var prepared = try prepareConv(sig)
         guard var k = prepared.kernel as? ConvKernel, let bands = k.pooled else { return prepared }
-        // Scratch per thread: the band buffer, and on the row path the band's phased input
-        // (which replaces the row path's phased image). Other paths run the whole conv into
-        // scratch after their own and the threads' buffers.
-        var whole = 0
+        // Row path: per thread, the band buffer and the band's phased input (which
+        // replaces the row path's phased image). Other paths: their own scratch, then the
+        // conv's whole output, then the pool's row buffers.
         if let rowConv = k.rowConv {
             let banded = rowConv.banded(inputRows: rowConv.inputRows(for: 0..<bands.bandRows).count)
             k.bandedRows = banded
-            k.convScratchBytes = 0
             k.pooledThreadFloats = (bands.bandFloats + banded.scratchFloats + 15) / 16 * 16
+            prepared.scratchBytes = k.pooledThreadFloats * 4 * k.slots
         } else {
+            let s = k.shape, w = bands.window
+            let pool = PoolKernel.maxPool(ConvShape(batch: s.batch, inChannels: s.outChannels, outChannels: s.outChannels, group: 1,
+                                                    height: s.outH, width: s.outW, outH: bands.outH, outW: bands.outW,
+                                                    kernelH: w.kernelH, kernelW: w.kernelW, strideH: w.strideH, strideW: w.strideW,
+                                                    dilationH: 1, dilationW: 1, padTop: w.padTop, padLeft: w.padLeft,
+                                                    padBottom: w.padBottom, padRight: w.padRight), slots: k.slots)
+            k.wholePool = pool
             k.convScratchBytes = (prepared.scratchBytes + 63) / 64 * 64
-            k.pooledThreadFloats = (bands.bandFloats + 15) / 16 * 16
-            whole = k.shape.batch * k.shape.outChannels * k.shape.outPlane * 4
+            prepared.scratchBytes = k.convScratchBytes + (s.batch * s.outChannels * s.outPlane * 4 + 63) / 64 * 64 + pool.scratchBytes
         }
-        prepared.scratchBytes = k.convScratchBytes + k.pooledThreadFloats * 4 * k.slots + whole
         // The pool's compares: one per window tap per pooled output (docs/COUNTING.md).
         let compares = Int64(k.shape.batch * bands.channels * bands.outPlane) * Int64(bands.window.kernelH * bands.window.kernelW)
         prepared.ops[.float32, default: 0] += compares

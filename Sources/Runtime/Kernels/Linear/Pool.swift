@@ -82,20 +82,32 @@ struct PoolKernel: Kernel {
         var k = PoolKernel(kind: kind, shape: shape, countIncludePad: include, p: p, slots: sig.linearSlots)
         k.paddedRows = k.takesPaddedRows
         let ops = linearElements(expected) * Int64(shape.taps)
-        let scratch = kind == .lp ? 0 : Self.rowBufferFloats(shape) * 4 * k.slots
-        return PreparedKernel(kernel: k, scratchBytes: scratch, ops: [.float32: ops], computeType: .float32)
+        return PreparedKernel(kernel: k, scratchBytes: k.scratchBytes, ops: [.float32: ops], computeType: .float32)
     }
 
     func run(_ context: borrowing KernelContext) {
-        let x = context.input(0, as: Float.self)
-        let y = context.output(0, as: Float.self)
+        run(x: context.input(0, as: Float.self), y: context.output(0, as: Float.self),
+            scratch: context.scratch.assumingMemoryBound(to: Float.self), pool: context.pool)
+    }
+
+    /// A max pool over NCHW planes (`ConvKernel`'s fused pool on paths that cannot run
+    /// by bands: the conv's output in scratch, pooled from there).
+    static func maxPool(_ shape: ConvShape, slots: Int) -> PoolKernel {
+        var k = PoolKernel(kind: .max, shape: shape, countIncludePad: false, p: 2, slots: slots)
+        k.paddedRows = k.takesPaddedRows
+        return k
+    }
+
+    /// Scratch bytes of `run`.
+    var scratchBytes: Int { kind == .lp ? 0 : Self.rowBufferFloats(shape) * 4 * slots }
+
+    func run(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>, pool: ThreadPool) {
         let planes = shape.batch * shape.inChannels
-        let tasks = min(max(1, min(slots, context.pool.threadCount)), planes)
-        let scratch = context.scratch.assumingMemoryBound(to: Float.self)
+        let tasks = min(max(1, min(slots, pool.threadCount)), planes)
         #if arch(x86_64)
         if maxPool3x3s2 {
             let s = shape
-            context.pool.parallelFor(tasks) { t in
+            pool.parallelFor(tasks) { t in
                 for p in planes * t / tasks..<planes * (t + 1) / tasks {
                     ck_maxpool3x3s2_plane(x + p * s.inPlane, s.width, s.outH, s.outW, y + p * s.outPlane)
                 }
@@ -105,7 +117,7 @@ struct PoolKernel: Kernel {
         #endif
         if wholePlane {
             let size = shape.inPlane
-            context.pool.parallelFor(tasks) { t in
+            pool.parallelFor(tasks) { t in
                 for p in planes * t / tasks..<planes * (t + 1) / tasks {
                     let src = x + p * size
                     y[p] = kind == .max ? LinearSIMD.max(src, size) : LinearSIMD.sum(src, size) / Float(size)
@@ -113,7 +125,7 @@ struct PoolKernel: Kernel {
             }
             return
         }
-        context.pool.parallelFor(tasks) { t in
+        pool.parallelFor(tasks) { t in
             let buffer = scratch + t * Self.rowBufferFloats(shape)
             if paddedRows {
                 preparePaddedRows(buffer)
