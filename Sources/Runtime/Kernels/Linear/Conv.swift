@@ -31,7 +31,8 @@ struct ConvShape: Sendable {
 /// channels; the rest pack the im2col matrix straight into GEMM panels (no full im2col
 /// buffer). Weights are packed once per group at prepare when they are constant. Constant weights that are mostly
 /// zeros (pruned models) run the non-depthwise paths through `SparseConv` instead,
-/// and the node then counts only the MACs of its non-zero weights.
+/// and the node then counts only the MACs of its non-zero weights. A first conv may carry
+/// the MaxPool after it (`MaxPoolFusion`, `Conv+FusedPool.swift`).
 struct ConvKernel: Kernel {
     enum Path: Sendable { case depthwise, pointwise, im2col, direct, rows, grid, winograd }
     var shape: ConvShape
@@ -53,9 +54,11 @@ struct ConvKernel: Kernel {
     var relu = false
     /// A residual Add fused by `ResidualAddFusion`: input 3, added before the Relu.
     var residual = false
-    /// A MaxPool fused by `MaxPoolFusion`: the conv runs by bands of pooled rows, each
-    /// thread's buffers in scratch after `convScratchBytes` (the conv's own scratch).
+    /// A MaxPool fused by `MaxPoolFusion` (`runPooled`): on the row path the conv runs by
+    /// bands of pooled rows.
     var pooled: ConvPoolBands?
+    /// Off the row path, where the conv's whole output starts in scratch (after the
+    /// conv's own scratch).
     var convScratchBytes = 0
     /// The row path under a fused pool: phased input prepared a band at a time.
     var bandedRows: RowConvPlan?
