@@ -49,6 +49,16 @@ import Testing
         #expect(loadError(ONNX.model(undef)) == .undefinedValue(name: "nowhere", node: "adder"))
     }
 
+    @Test func aFileCannotSetTheAttributesOfFusedNodes() {
+        for reserved in [ReluFusion.attribute, ResidualAddFusion.attribute, MaxPoolFusion.attribute] {
+            let g = ONNX.graph(nodes: [ONNX.node("Relu", ["x"], ["y"], name: "marked", [(reserved, .int(1))])],
+                               inputs: [ONNX.valueInfo("x", 1, [.value(2)])], outputs: [ONNX.valueInfo("y", 1, nil)])
+            let error = loadError(ONNX.model(g))
+            guard case let .invalidNode(node, opType, reason)? = error else { Issue.record("\(reserved) was accepted: \(String(describing: error))"); continue }
+            #expect(node == "marked" && opType == "Relu" && reason.contains(reserved))
+        }
+    }
+
     @Test func outOfOrderNodesAreSorted() throws {
         let g = ONNX.graph(nodes: [ONNX.node("Relu", ["t"], ["y"], name: "b"), ONNX.node("Neg", ["x"], ["t"], name: "a")],
                            inputs: [ONNX.valueInfo("x", 1, [.value(3)])], outputs: [ONNX.valueInfo("y", 1, nil)])

@@ -76,6 +76,12 @@ struct GraphBuilder {
         let name = np.name.isEmpty ? "\(np.opType)_\(index)" : np.name
         var attributes: [String: Attribute] = [:]
         for a in np.attribute {
+            // The graph passes mark fused nodes with attributes in this namespace; one set
+            // by a file would fuse a Relu, a residual or a pool the graph does not have.
+            guard !a.name.hasPrefix(GraphPasses.reservedAttributePrefix) else {
+                throw .invalidNode(node: name, opType: np.opType,
+                                   reason: "attribute '\(a.name)' is reserved for Picojoule's own graph passes and may not come from a model file")
+            }
             if let value = try attribute(a, node: name) { attributes[a.name] = value }
         }
         let domain = np.domain == "ai.onnx" ? "" : np.domain

@@ -5,6 +5,11 @@
 /// convs, and dead-node removal, then
 /// shape inference again.
 public enum GraphPasses {
+    /// Namespace of the attributes the passes put on fused nodes (`ReluFusion.attribute`,
+    /// `ResidualAddFusion.attribute`, `MaxPoolFusion.attribute`); the loader refuses a
+    /// model file that sets one.
+    public static let reservedAttributePrefix = "picojoule."
+
     /// Limits for the passes.
     public struct Options: Sendable {
         /// A folded tensor larger than this stays a node (the runtime computes it), so that a

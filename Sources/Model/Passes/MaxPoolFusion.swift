@@ -14,7 +14,8 @@
 /// carries the pool's window in `MaxPoolFusion.attribute`; it counts the pool's compares
 /// as its own ops (docs/COUNTING.md).
 public enum MaxPoolFusion {
-    /// Attribute on a fused Conv; not an ONNX attribute, so no model file can set it.
+    /// Attribute on a fused Conv; not an ONNX attribute: the loader refuses it in a model file
+    /// (`GraphPasses.reservedAttributePrefix`).
     public static let attribute = "picojoule.fused_maxpool"
     /// Convs over more input channels are not first convs: their own kernels run deep
     /// enough that the output's store is hidden.

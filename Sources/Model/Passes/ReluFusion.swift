@@ -10,7 +10,8 @@
 /// `ReluFusion.attribute`; it counts the Relu's compares as its own ops
 /// (docs/COUNTING.md).
 public enum ReluFusion {
-    /// Attribute on a fused Conv or BatchNormalization; not an ONNX attribute, so no model file can set it.
+    /// Attribute on a fused Conv or BatchNormalization; not an ONNX attribute: the loader refuses it in a model file
+    /// (`GraphPasses.reservedAttributePrefix`).
     public static let attribute = "picojoule.fused_relu"
 
     static func run(_ graph: inout Graph) {

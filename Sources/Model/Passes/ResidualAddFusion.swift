@@ -16,7 +16,8 @@
 /// `ResidualAddFusion.attribute`; it counts the Add's additions as its own ops
 /// (docs/COUNTING.md).
 public enum ResidualAddFusion {
-    /// Attribute on a fused Conv; not an ONNX attribute, so no model file can set it.
+    /// Attribute on a fused Conv; not an ONNX attribute: the loader refuses it in a model file
+    /// (`GraphPasses.reservedAttributePrefix`).
     public static let attribute = "picojoule.fused_residual"
 
     static func run(_ graph: inout Graph) {
