@@ -117,8 +117,9 @@ struct ConvPoolCase: Sendable, CustomStringConvertible {
         let window = FusedMaxPoolWindow(kernelH: 3, kernelW: 3, strideH: 2, strideW: 2)
         let inputs = [LinearInput([Float](repeating: 0, count: 3 * 20 * 20), [1, 3, 20, 20]),
                       LinearInput([Float](repeating: 0, count: 4 * 27), [4, 3, 3, 3], constant: true)]
-        #expect(throws: KernelError.self) {
+        let error = #expect(throws: KernelError.self) {
             try linearPrepare("Conv", attributes: [MaxPoolFusion.attribute: window.attribute], inputs: inputs, outputShapes: [[1, 4, 18, 18]])
         }
+        #expect(error.map { "\($0)".contains("test-Conv") && "\($0)".contains("[1, 4, 8, 8]") } == true, "\(String(describing: error))")
     }
 }

@@ -7,15 +7,15 @@ extension ConvKernel {
     func runPooled(_ bands: ConvPoolBands, _ context: borrowing KernelContext, scratch: UnsafeMutablePointer<Float>) {
         let s = shape, pool = context.pool
         let y = context.output(0, as: Float.self)
-        let tasks = max(1, min(slots, pool.threadCount)), rowTasks = min(tasks, bands.outH)
-        let perThread = pooledThreadFloats
-        let outImage = s.outChannels * bands.outPlane
-        if let plan = bandedRows, let packedW {
+        switch pooledRun {
+        case .bands(let plan, let perThread)?:
+            guard let packedW else { return }
             let x = context.input(0, as: Float.self)
             let bias: UnsafePointer<Float>? = hasBias ? context.input(2, as: Float.self) : nil
             let weights = packedW.pointer, relu = relu
+            let rowTasks = min(max(1, min(slots, pool.threadCount)), bands.outH)
             for n in 0..<s.batch {
-                let xn = x + n * s.inChannels * s.inPlane, yn = y + n * outImage
+                let xn = x + n * s.inChannels * s.inPlane, yn = y + n * s.outChannels * bands.outPlane
                 pool.parallelFor(rowTasks) { t in
                     let band = scratch + t * perThread, phased = band + bands.bandFloats
                     let rowBuffer = phased + plan.channels * plan.channelFloats
@@ -29,12 +29,13 @@ extension ConvKernel {
                     }
                 }
             }
-            return
+        case .whole(let maxPool, let offset)?:
+            let whole = scratch + offset
+            runConv(context, y: whole, scratch: scratch)
+            maxPool.run(x: whole, y: y, scratch: whole + (s.batch * s.outChannels * s.outPlane + 15) / 16 * 16, pool: pool)
+        case nil:
+            preconditionFailure("ConvKernel.prepare sets how a fused pool runs")
         }
-        guard let wholePool else { return }
-        let whole = scratch + convScratchBytes / 4
-        runConv(context, y: whole, scratch: scratch)
-        wholePool.run(x: whole, y: y, scratch: whole + (s.batch * s.outChannels * s.outPlane + 15) / 16 * 16, pool: pool)
     }
 
     /// The cache model's loop order for the row path with a fused pool, per image and

@@ -54,19 +54,21 @@ struct ConvKernel: Kernel {
     var relu = false
     /// A residual Add fused by `ResidualAddFusion`: input 3, added before the Relu.
     var residual = false
-    /// A MaxPool fused by `MaxPoolFusion` (`runPooled`): on the row path the conv runs by
-    /// bands of pooled rows.
+    /// The window of a MaxPool fused by `MaxPoolFusion`, and how it runs (`runPooled`).
     var pooled: ConvPoolBands?
-    /// Off the row path, where the conv's whole output starts in scratch (after the
-    /// conv's own scratch).
-    var convScratchBytes = 0
-    /// The row path under a fused pool: phased input prepared a band at a time.
-    var bandedRows: RowConvPlan?
-    /// Floats of one thread's scratch under a fused pool.
-    var pooledThreadFloats = 0
-    /// Other paths under a fused pool (a sparse or narrow first conv): the conv's whole
-    /// output into scratch, then this pool over it, as the two nodes would run unfused.
-    var wholePool: PoolKernel?
+    var pooledRun: PooledRun?
+
+    /// How a conv with a fused MaxPool runs.
+    enum PooledRun: Sendable {
+        /// The row path: by bands of pooled rows, the input phased a band at a time
+        /// (`plan`), each thread's band buffer and phased input in `threadFloats` floats
+        /// of scratch.
+        case bands(plan: RowConvPlan, threadFloats: Int)
+        /// Other paths (a sparse or narrow first conv): the conv's whole output into
+        /// scratch at `offsetFloats` (after the conv's own scratch), then `pool` over it,
+        /// as the two nodes would run unfused.
+        case whole(pool: PoolKernel, offsetFloats: Int)
+    }
     var slots: Int
 
     /// Whether the output may share the fused residual's buffer (`aliasResiduals`): the
@@ -92,20 +94,15 @@ struct ConvKernel: Kernel {
         // replaces the row path's phased image). Other paths: their own scratch, then the
         // conv's whole output, then the pool's row buffers.
         if let rowConv = k.rowConv {
-            let banded = rowConv.banded(inputRows: rowConv.inputRows(for: 0..<bands.bandRows).count)
-            k.bandedRows = banded
-            k.pooledThreadFloats = (bands.bandFloats + banded.scratchFloats + 15) / 16 * 16
-            prepared.scratchBytes = k.pooledThreadFloats * 4 * k.slots
+            let plan = rowConv.banded(inputRows: rowConv.inputRows(for: 0..<bands.bandRows).count)
+            let threadFloats = (bands.bandFloats + plan.scratchFloats + 15) / 16 * 16
+            k.pooledRun = .bands(plan: plan, threadFloats: threadFloats)
+            prepared.scratchBytes = threadFloats * 4 * k.slots
         } else {
-            let s = k.shape, w = bands.window
-            let pool = PoolKernel.maxPool(ConvShape(batch: s.batch, inChannels: s.outChannels, outChannels: s.outChannels, group: 1,
-                                                    height: s.outH, width: s.outW, outH: bands.outH, outW: bands.outW,
-                                                    kernelH: w.kernelH, kernelW: w.kernelW, strideH: w.strideH, strideW: w.strideW,
-                                                    dilationH: 1, dilationW: 1, padTop: w.padTop, padLeft: w.padLeft,
-                                                    padBottom: w.padBottom, padRight: w.padRight), slots: k.slots)
-            k.wholePool = pool
-            k.convScratchBytes = (prepared.scratchBytes + 63) / 64 * 64
-            prepared.scratchBytes = k.convScratchBytes + (s.batch * s.outChannels * s.outPlane * 4 + 63) / 64 * 64 + pool.scratchBytes
+            let pool = PoolKernel.planes(kind: .max, shape: bands.poolShape(batch: k.shape.batch), slots: k.slots)
+            let offset = (prepared.scratchBytes + 63) / 64 * 64
+            k.pooledRun = .whole(pool: pool, offsetFloats: offset / 4)
+            prepared.scratchBytes = offset + (k.shape.batch * k.shape.outChannels * k.shape.outPlane * 4 + 63) / 64 * 64 + pool.scratchBytes
         }
         // The pool's compares: one per window tap per pooled output (docs/COUNTING.md).
         let compares = Int64(k.shape.batch * bands.channels * bands.outPlane) * Int64(bands.window.kernelH * bands.window.kernelW)
@@ -415,8 +412,8 @@ extension ConvKernel: KernelAccessPattern {
             }
             return steps
         }
-        if let pooled, let bandedRows, let packedWeights {
-            return steps + pooledAccessSteps(pooled, bandedRows, x: x, weights: packedWeights, y: y)
+        if let pooled, case .bands(let plan, _) = pooledRun, let packedWeights {
+            return steps + pooledAccessSteps(pooled, plan, x: x, weights: packedWeights, y: y)
         }
         // The other paths with a fused pool write the conv's output into scratch first.
         if pooled != nil { return nil }

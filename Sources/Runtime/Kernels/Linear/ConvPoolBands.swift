@@ -54,6 +54,47 @@ struct ConvPoolBands: Sendable {
         #endif
     }
 
+    /// The pool's geometry over the conv's output planes (the unbanded fallback's pool).
+    func poolShape(batch: Int) -> ConvShape {
+        let w = window
+        return ConvShape(batch: batch, inChannels: channels, outChannels: channels, group: 1, height: convH, width: convW,
+                         outH: outH, outW: outW, kernelH: w.kernelH, kernelW: w.kernelW, strideH: w.strideH, strideW: w.strideW,
+                         dilationH: 1, dilationW: 1, padTop: w.padTop, padLeft: w.padLeft, padBottom: w.padBottom,
+                         padRight: w.padRight)
+    }
+
+    /// One band of a run of pooled rows.
+    struct Band {
+        /// Its pooled rows.
+        var pooled: Range<Int>
+        /// The padded conv rows their windows read; band buffer row 0 is the first.
+        var padded: Range<Int>
+        /// Buffer rows of the band before that this one shares: they move to the top.
+        var carried: Range<Int>
+        /// The conv rows among the rest, which the conv computes; padded rows outside the
+        /// conv (q − padTop < 0 or ≥ convH) are −∞.
+        var conv: Range<Int>
+        /// The first padded row not carried over.
+        var fresh: Int { padded.lowerBound + carried.count }
+    }
+
+    /// The bands of pooled rows `rows` in order (the kernel's loop and the cache model's).
+    func forEachBand(_ rows: Range<Int>, _ body: (Band) -> Void) {
+        let w = window
+        var held = 0..<0
+        var r0 = rows.lowerBound
+        while r0 < rows.upperBound {
+            let r1 = min(r0 + pooledRows, rows.upperBound)
+            let q0 = r0 * w.strideH, q1 = (r1 - 1) * w.strideH + w.kernelH
+            let carried = held.contains(q0) ? q0 - held.lowerBound..<held.upperBound - held.lowerBound : 0..<0
+            let first = q0 + carried.count
+            let lo = min(max(first - w.padTop, 0), convH), hi = max(min(q1 - w.padTop, convH), lo)
+            body(Band(pooled: r0..<r1, padded: q0..<q1, carried: carried, conv: lo..<hi))
+            held = q0..<q1
+            r0 = r1
+        }
+    }
+
     /// Pooled rows `rows` of one image. `compute(convRows, into)` stores conv rows
     /// `convRows` (all channels, each already biased and clamped) where `into` says.
     func run(rows: Range<Int>, band: UnsafeMutablePointer<Float>, y: UnsafeMutablePointer<Float>,
@@ -61,32 +102,22 @@ struct ConvPoolBands: Sendable {
         guard !rows.isEmpty else { return }
         let w = window, cs = channelStride
         fillPadColumns(band)
-        // Padded rows [held.lowerBound, held.upperBound) are in the buffer from row 0.
-        var held = 0..<0
-        var r0 = rows.lowerBound
-        while r0 < rows.upperBound {
-            let r1 = min(r0 + pooledRows, rows.upperBound)
-            let q0 = r0 * w.strideH, q1 = (r1 - 1) * w.strideH + w.kernelH
-            var first = q0
-            if held.contains(q0) {
-                // The rows this band shares with the last one move to the top.
-                let keep = held.upperBound - q0, from = (q0 - held.lowerBound) * rowStride
+        forEachBand(rows) { b in
+            let q0 = b.padded.lowerBound, q1 = b.padded.upperBound
+            if !b.carried.isEmpty {
                 for c in 0..<channels {
-                    UnsafeMutableRawPointer(band + c * cs).copyMemory(from: band + c * cs + from, byteCount: keep * rowStride * 4)
+                    UnsafeMutableRawPointer(band + c * cs).copyMemory(from: band + c * cs + b.carried.lowerBound * rowStride,
+                                                                      byteCount: b.carried.count * rowStride * 4)
                 }
-                first = held.upperBound
             }
-            // Padded row q is conv row q − padTop; rows outside the conv are −∞.
-            let lo = min(max(first - w.padTop, 0), convH), hi = max(min(q1 - w.padTop, convH), lo)
-            fillRows(band, from: first - q0, to: min(lo + w.padTop, q1) - q0)
+            let lo = b.conv.lowerBound, hi = b.conv.upperBound
+            fillRows(band, from: b.fresh - q0, to: min(lo + w.padTop, q1) - q0)
             if lo < hi {
-                compute(lo..<hi, RowOutput(base: band + (lo + w.padTop - q0) * rowStride + w.padLeft, plane: cs,
-                                           rowStride: rowStride, firstRow: lo))
+                compute(b.conv, RowOutput(base: band + (lo + w.padTop - q0) * rowStride + w.padLeft, plane: cs,
+                                          rowStride: rowStride, firstRow: lo))
             }
-            fillRows(band, from: max(hi + w.padTop, first) - q0, to: q1 - q0)
-            pool(band, rows: r1 - r0, y: y + r0 * outW)
-            held = q0..<q1
-            r0 = r1
+            fillRows(band, from: max(hi + w.padTop, b.fresh) - q0, to: q1 - q0)
+            pool(band, rows: b.pooled.count, y: y + b.pooled.lowerBound * outW)
         }
     }
 
@@ -139,19 +170,11 @@ extension ConvPoolBands {
     /// `rows` (reading its input and weights).
     func accessSteps(y: MemoryRegion, band: MemoryRegion, into steps: inout [AccessStep],
                      convRows: (Range<Int>, inout [AccessStep]) -> Void) {
-        var held = 0..<0
-        var r0 = 0
-        while r0 < outH {
-            let r1 = min(r0 + pooledRows, outH)
-            let q0 = r0 * window.strideH, q1 = (r1 - 1) * window.strideH + window.kernelH
-            let first = held.contains(q0) ? held.upperBound : q0
-            let lo = min(max(first - window.padTop, 0), convH), hi = max(min(q1 - window.padTop, convH), lo)
-            if lo < hi { convRows(lo..<hi, &steps) }
+        forEachBand(0..<outH) { b in
+            if !b.conv.isEmpty { convRows(b.conv, &steps) }
             steps.append(.write(band))
             steps.append(.read(band))
-            for c in 0..<channels { steps.append(.write(y.floats(c * outPlane + r0 * outW, (r1 - r0) * outW))) }
-            held = q0..<q1
-            r0 = r1
+            for c in 0..<channels { steps.append(.write(y.floats(c * outPlane + b.pooled.lowerBound * outW, b.pooled.count * outW))) }
         }
     }
 }

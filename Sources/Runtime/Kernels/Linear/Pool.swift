@@ -79,8 +79,7 @@ struct PoolKernel: Kernel {
                               padBottom: top.end, padRight: left.end)
         let include = try sig.linearInt("count_include_pad", default: 0) != 0
         let p = Float(try sig.linearInt("p", default: 2))
-        var k = PoolKernel(kind: kind, shape: shape, countIncludePad: include, p: p, slots: sig.linearSlots)
-        k.paddedRows = k.takesPaddedRows
+        let k = Self.planes(kind: kind, shape: shape, countIncludePad: include, p: p, slots: sig.linearSlots)
         let ops = linearElements(expected) * Int64(shape.taps)
         return PreparedKernel(kernel: k, scratchBytes: k.scratchBytes, ops: [.float32: ops], computeType: .float32)
     }
@@ -90,10 +89,10 @@ struct PoolKernel: Kernel {
             scratch: context.scratch.assumingMemoryBound(to: Float.self), pool: context.pool)
     }
 
-    /// A max pool over NCHW planes (`ConvKernel`'s fused pool on paths that cannot run
-    /// by bands: the conv's output in scratch, pooled from there).
-    static func maxPool(_ shape: ConvShape, slots: Int) -> PoolKernel {
-        var k = PoolKernel(kind: .max, shape: shape, countIncludePad: false, p: 2, slots: slots)
+    /// A pool over NCHW planes of `shape`, its row path decided once (`prepare`, and
+    /// `ConvKernel`'s fused pool on paths that cannot run by bands).
+    static func planes(kind: Kind, shape: ConvShape, countIncludePad: Bool = false, p: Float = 2, slots: Int) -> PoolKernel {
+        var k = PoolKernel(kind: kind, shape: shape, countIncludePad: countIncludePad, p: p, slots: slots)
         k.paddedRows = k.takesPaddedRows
         return k
     }

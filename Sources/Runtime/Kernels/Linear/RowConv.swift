@@ -48,13 +48,13 @@ struct RowConvPlan: Sendable {
         paddedH = s.paddedHeight; paddedW = s.paddedWidth
         phases = s.strideW
         phaseWidth = ((paddedW + phases - 1) / phases + 15) / 16 * 16
-        offsets = []
-        offsets = tapOffsets()
+        offsets = Self.tapOffsets(channels: channels, kernelH: kernelH, kernelW: kernelW, paddedH: paddedH, phases: phases,
+                                  phaseWidth: phaseWidth)
     }
 
     /// Per depth index, the tap's offset in the phased buffer (its channel stride follows
     /// `paddedH`).
-    private func tapOffsets() -> [Int32] {
+    private static func tapOffsets(channels: Int, kernelH: Int, kernelW: Int, paddedH: Int, phases: Int, phaseWidth: Int) -> [Int32] {
         var o: [Int32] = []
         o.reserveCapacity(channels * kernelH * kernelW)
         for c in 0..<channels {
@@ -72,7 +72,8 @@ struct RowConvPlan: Sendable {
     func banded(inputRows: Int) -> RowConvPlan {
         var plan = self
         plan.paddedH = inputRows
-        plan.offsets = plan.tapOffsets()
+        plan.offsets = Self.tapOffsets(channels: channels, kernelH: kernelH, kernelW: kernelW, paddedH: inputRows, phases: phases,
+                                       phaseWidth: phaseWidth)
         return plan
     }
 
