@@ -50,7 +50,7 @@ import Testing
     }
 
     @Test func aFileCannotSetTheAttributesOfFusedNodes() {
-        for reserved in [ReluFusion.attribute, ResidualAddFusion.attribute, MaxPoolFusion.attribute] {
+        for reserved in [ReluFusion.attribute, ResidualAddFusion.attribute, MaxPoolFusion.attribute, GlobalAveragePoolFusion.attribute] {
             let g = ONNX.graph(nodes: [ONNX.node("Relu", ["x"], ["y"], name: "marked", [(reserved, .int(1))])],
                                inputs: [ONNX.valueInfo("x", 1, [.value(2)])], outputs: [ONNX.valueInfo("y", 1, nil)])
             let error = loadError(ONNX.model(g))

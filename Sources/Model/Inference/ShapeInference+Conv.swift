@@ -70,6 +70,9 @@ extension ShapeInference {
             }
             out = [pooled.height, pooled.width]
         }
+        if c.node.attributes[GlobalAveragePoolFusion.attribute] != nil {
+            out = out.map { _ in 1 }
+        }
         let dtype: DType = switch c.node.opType {
         case "ConvInteger": .int32
         case "QLinearConv": c.has(7) ? try c.type(7).dtype : x.dtype

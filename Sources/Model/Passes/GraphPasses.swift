@@ -2,11 +2,12 @@
 /// folding, per-channel Mul/Add folding into Conv and BatchNormalization, QDQ fusion
 /// (DQ → op → Q to integer operators), Identity/Dropout removal, residual Add fusion
 /// into Conv, Relu fusion into Conv and BatchNormalization, MaxPool fusion into first
-/// convs, and dead-node removal, then
+/// convs, GlobalAveragePool fusion into the conv before it, and dead-node removal, then
 /// shape inference again.
 public enum GraphPasses {
     /// Namespace of the attributes the passes put on fused nodes (`ReluFusion.attribute`,
-    /// `ResidualAddFusion.attribute`, `MaxPoolFusion.attribute`); the loader refuses a
+    /// `ResidualAddFusion.attribute`, `MaxPoolFusion.attribute`,
+    /// `GlobalAveragePoolFusion.attribute`); the loader refuses a
     /// model file that sets one.
     public static let reservedAttributePrefix = "picojoule."
 
@@ -35,6 +36,7 @@ public enum GraphPasses {
         ResidualAddFusion.run(&graph)
         ReluFusion.run(&graph)
         MaxPoolFusion.run(&graph)
+        GlobalAveragePoolFusion.run(&graph)
         DeadNodeRemoval.run(&graph)
         graph.valueTypes = [:]
         try ShapeInference.infer(&graph)

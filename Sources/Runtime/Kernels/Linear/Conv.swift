@@ -32,7 +32,8 @@ struct ConvShape: Sendable {
 /// buffer). Weights are packed once per group at prepare when they are constant. Constant weights that are mostly
 /// zeros (pruned models) run the non-depthwise paths through `SparseConv` instead,
 /// and the node then counts only the MACs of its non-zero weights. A first conv may carry
-/// the MaxPool after it (`MaxPoolFusion`, `Conv+FusedPool.swift`).
+/// the MaxPool after it (`MaxPoolFusion`, `Conv+FusedPool.swift`), and any conv the
+/// GlobalAveragePool after it (`GlobalAveragePoolFusion`, `Conv+GlobalAverage.swift`).
 struct ConvKernel: Kernel {
     enum Path: Sendable { case depthwise, pointwise, im2col, direct, rows, grid, winograd }
     var shape: ConvShape
@@ -57,6 +58,8 @@ struct ConvKernel: Kernel {
     /// The window of a MaxPool fused by `MaxPoolFusion`, and how it runs (`runPooled`).
     var pooled: ConvPoolBands?
     var pooledRun: PooledRun?
+    /// How the GlobalAveragePool fused by `GlobalAveragePoolFusion` runs (`runAveraged`).
+    var averagedRun: AveragedRun?
 
     /// How a conv with a fused MaxPool runs.
     enum PooledRun: Sendable {
@@ -69,12 +72,23 @@ struct ConvKernel: Kernel {
         /// as the two nodes would run unfused.
         case whole(pool: PoolKernel, offsetFloats: Int)
     }
+    /// How a conv with a fused GlobalAveragePool runs.
+    enum AveragedRun: Sendable {
+        /// The direct path: its tiles add each channel's outputs into per-thread sums
+        /// (`outChannels` floats a thread, from `offsetFloats` of scratch, `strideFloats`
+        /// apart) instead of storing them.
+        case sums(offsetFloats: Int, strideFloats: Int)
+        /// Other paths: the conv's whole output into scratch at `offsetFloats` (after the
+        /// conv's own scratch), then each plane averaged, as the two nodes would run unfused.
+        case whole(offsetFloats: Int)
+    }
     var slots: Int
 
     /// Whether the output may share the fused residual's buffer (`aliasResiduals`): the
     /// GEMM and direct paths read each residual element in the tile that then stores its
     /// output; the depthwise and sparse ones add the residual in a pass after storing.
-    var storesOverResidual: Bool { residual && path != .depthwise && sparseW == nil }
+    /// An averaged output is a vector per image, written after the residual is read.
+    var storesOverResidual: Bool { residual && path != .depthwise && sparseW == nil && averagedRun == nil }
 
     var inG: Int { shape.inChannels / shape.group }
     var outG: Int { shape.outChannels / shape.group }
@@ -89,6 +103,22 @@ struct ConvKernel: Kernel {
 
     static func prepare(_ sig: KernelSignature) throws(KernelError) -> PreparedKernel {
         var prepared = try prepareConv(sig)
+        if sig.node.attributes[GlobalAveragePoolFusion.attribute] != nil, var k = prepared.kernel as? ConvKernel {
+            let offset = (prepared.scratchBytes + 63) / 64 * 64
+            let s = k.shape
+            if k.direct != nil && k.sparseW == nil {
+                let stride = (s.outChannels + 15) / 16 * 16
+                k.averagedRun = .sums(offsetFloats: offset / 4, strideFloats: stride)
+                prepared.scratchBytes = offset + stride * 4 * k.slots
+            } else {
+                k.averagedRun = .whole(offsetFloats: offset / 4)
+                prepared.scratchBytes = offset + s.batch * s.outChannels * s.outPlane * 4
+            }
+            // The pool's adds: one per conv output element (docs/COUNTING.md).
+            prepared.ops[.float32, default: 0] += Int64(s.batch * s.outChannels * s.outPlane)
+            prepared.kernel = k
+            return prepared
+        }
         guard var k = prepared.kernel as? ConvKernel, let bands = k.pooled else { return prepared }
         // Row path: per thread, the band buffer and the band's phased input (which
         // replaces the row path's phased image). Other paths: their own scratch, then the
@@ -128,7 +158,11 @@ struct ConvKernel: Kernel {
             }
             bands = b
         }
-        let written = bands.map { [expected[0], expected[1], $0.outH, $0.outW] } ?? expected
+        var written = bands.map { [expected[0], expected[1], $0.outH, $0.outW] } ?? expected
+        if sig.node.attributes[GlobalAveragePoolFusion.attribute] != nil {
+            guard bands == nil else { throw sig.linearMismatch("a conv cannot carry both a fused MaxPool and a fused GlobalAveragePool") }
+            written = [expected[0], expected[1]] + expected.dropFirst(2).map { _ in 1 }
+        }
         guard sig.outputTypes.first?.shape == written else { throw sig.linearMismatch("output shape \(sig.outputTypes.first?.shape ?? []) is not \(written)") }
         if sig.linearHasInput(2) {
             let b = try sig.linearFloatInput(2)
@@ -218,6 +252,10 @@ struct ConvKernel: Kernel {
         let scratch = context.scratch.assumingMemoryBound(to: Float.self)
         if let pooled {
             runPooled(pooled, context, scratch: scratch)
+            return
+        }
+        if let averagedRun {
+            runAveraged(averagedRun, context, scratch: scratch)
             return
         }
         runConv(context, y: context.output(0, as: Float.self), scratch: scratch)
@@ -328,20 +366,25 @@ extension ConvKernel {
         let tasks = max(1, min(slots, pool.threadCount))
         for n in 0..<s.batch {
             let xn = x + n * s.inChannels * s.inPlane, yn = y + n * s.outChannels * s.outPlane
-            var padded = xn
-            if plan.needsPadding {
-                let padTasks = min(tasks, s.inChannels)
-                pool.parallelFor(padTasks) { t in
-                    plan.pad(xn, into: scratch, channels: s.inChannels * t / padTasks..<s.inChannels * (t + 1) / padTasks)
-                }
-                padded = UnsafePointer(scratch)
-            }
+            let padded = paddedInput(plan, xn, scratch: scratch, tasks: tasks, pool: pool)
             let tiles = plan.tiles, tileTasks = min(tasks, tiles)
             pool.parallelFor(tileTasks) { [padded] t in
                 plan.run(tiles: tiles * t / tileTasks..<tiles * (t + 1) / tileTasks, padded: padded, weights: weights,
                          bias: bias, residual: residual.map { $0 + n * s.outChannels * s.outPlane }, relu: relu, y: yn)
             }
         }
+    }
+
+    /// One image's input as the tiles read it: the padded copy in `scratch`, split over
+    /// the threads by input channel, or the input itself when the plan reads it in place.
+    func paddedInput<P: PaddedTileConvPlan>(_ plan: P, _ xn: UnsafePointer<Float>, scratch: UnsafeMutablePointer<Float>, tasks: Int,
+                                            pool: ThreadPool) -> UnsafePointer<Float> {
+        guard plan.needsPadding else { return xn }
+        let channels = shape.inChannels, padTasks = min(tasks, channels)
+        pool.parallelFor(padTasks) { t in
+            plan.pad(xn, into: scratch, channels: channels * t / padTasks..<channels * (t + 1) / padTasks)
+        }
+        return UnsafePointer(scratch)
     }
 }
 
@@ -411,6 +454,12 @@ extension ConvKernel: KernelAccessPattern {
                                      y: y.floats(n * s.outChannels * s.outPlane, s.outChannels * s.outPlane), into: &steps)
             }
             return steps
+        }
+        if let averagedRun {
+            // The other paths with a fused GlobalAveragePool write the conv's output into scratch first.
+            guard case .sums(let offset, _) = averagedRun, let direct, let packedWeights else { return nil }
+            return steps + averagedAccessSteps(direct, offsetFloats: offset, x: x, weights: packedWeights, residual: residualRegion,
+                                              y: y)
         }
         if let pooled, case .bands(let plan, _) = pooledRun, let packedWeights {
             return steps + pooledAccessSteps(pooled, plan, x: x, weights: packedWeights, y: y)

@@ -218,6 +218,14 @@ struct DirectConvPlan: Sendable {
     /// weights or the input lines of a tile in cache.
     func run(tiles range: Range<Int>, padded: UnsafePointer<Float>, weights: UnsafePointer<Float>,
              bias: UnsafePointer<Float>?, residual: UnsafePointer<Float>?, relu: Bool, y: UnsafeMutablePointer<Float>) {
+        run(tiles: range, padded: padded, weights: weights, bias: bias, residual: residual, relu: relu, y: y, sums: nil)
+    }
+
+    /// `run`, or with `sums` (a fused GlobalAveragePool) each channel's stored values
+    /// (after bias, residual and Relu) added into sums[channel] instead of y.
+    func run(tiles range: Range<Int>, padded: UnsafePointer<Float>, weights: UnsafePointer<Float>,
+             bias: UnsafePointer<Float>?, residual: UnsafePointer<Float>?, relu: Bool, y: UnsafeMutablePointer<Float>,
+             sums: UnsafeMutablePointer<Float>?) {
         guard !range.isEmpty else { return }
         offsets.withUnsafeBufferPointer { offsets in
             withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * Self.pixels * Self.lanes) { acc in
@@ -302,7 +310,7 @@ struct DirectConvPlan: Sendable {
                                 #endif
                             }
                         }
-                        store(a, panel: p, q0: q0, count: count, bias: bias, residual: residual, relu: relu, y: y)
+                        store(a, panel: p, q0: q0, count: count, bias: bias, residual: residual, relu: relu, y: y, sums: sums)
                     }
                     // Panels p and p + 1 of a full tile as one 6×64 tile (`pairsPanels`).
                     func two(_ t: Int, _ p: Int, ahead: Prefetch? = nil) {
@@ -312,9 +320,9 @@ struct DirectConvPlan: Sendable {
                             let a = acc.baseAddress!
                             tile(Tile6x32x2.self, k, padded, UnsafePointer(bases.baseAddress!), offsets.baseAddress!,
                                  weights + p * k * Self.lanes, a, ahead, panelBytes: k * Self.laneBytes)
-                            store(a, panel: p, q0: q0, count: Self.pixels, bias: bias, residual: residual, relu: relu, y: y)
+                            store(a, panel: p, q0: q0, count: Self.pixels, bias: bias, residual: residual, relu: relu, y: y, sums: sums)
                             store(a + Self.pixels * Self.lanes, panel: p + 1, q0: q0, count: Self.pixels, bias: bias,
-                                  residual: residual, relu: relu, y: y)
+                                  residual: residual, relu: relu, y: y, sums: sums)
                             return
                         }
                         #endif
@@ -330,9 +338,9 @@ struct DirectConvPlan: Sendable {
                             Self.microKernel1x1(Tile12x32.self, channels: channels, plane: paddedH * paddedW, x: padded,
                                                 bases: UnsafePointer(bases.baseAddress!), w: weights + p * k * Self.lanes, acc: a,
                                                 ahead: ahead)
-                            store(a, panel: p, q0: q0, count: Self.pixels, bias: bias, residual: residual, relu: relu, y: y)
+                            store(a, panel: p, q0: q0, count: Self.pixels, bias: bias, residual: residual, relu: relu, y: y, sums: sums)
                             store(a + Self.pixels * Self.lanes, panel: p, q0: q0 + Self.pixels, count: Self.pixels, bias: bias,
-                                  residual: residual, relu: relu, y: y)
+                                  residual: residual, relu: relu, y: y, sums: sums)
                             return
                         }
                         #endif
@@ -403,10 +411,16 @@ struct DirectConvPlan: Sendable {
     }
 
     /// acc[half][pixel][16] to y[channel][pixel]: each channel's pixels are contiguous in
-    /// NCHW. A fused residual (y's layout) is added before the Relu.
+    /// NCHW. A fused residual (y's layout) is added before the Relu. With `sums`, added
+    /// into sums[channel] instead (`addToSums`).
     @inline(__always)
     func store(_ acc: UnsafeMutablePointer<Float>, panel p: Int, q0: Int, count: Int,
-               bias: UnsafePointer<Float>?, residual: UnsafePointer<Float>?, relu: Bool, y: UnsafeMutablePointer<Float>) {
+               bias: UnsafePointer<Float>?, residual: UnsafePointer<Float>?, relu: Bool, y: UnsafeMutablePointer<Float>,
+               sums: UnsafeMutablePointer<Float>?) {
+        if let sums {
+            addToSums(acc, panel: p, q0: q0, count: count, bias: bias, residual: residual, relu: relu, sums: sums)
+            return
+        }
         let panelStart = p * Self.lanes, panelChannels = min(Self.lanes, outChannels - panelStart)
         var half = 0
         while half * Self.halfLanes < panelChannels {
@@ -426,6 +440,43 @@ struct DirectConvPlan: Sendable {
                     let v = block[i * Self.halfLanes + j] + b + (r?[i] ?? 0)
                     dst[i] = relu && v < 0 ? 0 : v
                 }
+            }
+        }
+    }
+
+    /// The tile's outputs, as `store` would write them, summed per channel into
+    /// sums[channel]: a full half without a residual as sixteen lanes, else lane by lane.
+    @inline(__always)
+    func addToSums(_ acc: UnsafeMutablePointer<Float>, panel p: Int, q0: Int, count: Int,
+                   bias: UnsafePointer<Float>?, residual: UnsafePointer<Float>?, relu: Bool, sums: UnsafeMutablePointer<Float>) {
+        typealias V = SIMD16<Float>
+        let panelStart = p * Self.lanes, panelChannels = min(Self.lanes, outChannels - panelStart)
+        var half = 0
+        while half * Self.halfLanes < panelChannels {
+            let c0 = panelStart + half * Self.halfLanes, channels = min(Self.halfLanes, panelChannels - half * Self.halfLanes)
+            let block = UnsafeRawPointer(acc + half * Self.pixels * Self.halfLanes)
+            half += 1
+            if residual == nil && channels == Self.halfLanes {
+                let b = bias.map { UnsafeRawPointer($0 + c0).loadUnaligned(as: V.self) } ?? V()
+                var total = V()
+                for i in 0..<count {
+                    let v = block.loadUnaligned(fromByteOffset: i * Self.halfLanes * 4, as: V.self) + b
+                    total += relu ? v.replacing(with: 0, where: v .< 0) : v
+                }
+                let out = UnsafeMutableRawPointer(sums + c0)
+                out.storeBytes(of: out.loadUnaligned(as: V.self) + total, as: V.self)
+                continue
+            }
+            let values = block.assumingMemoryBound(to: Float.self)
+            for j in 0..<channels {
+                let b = bias?[c0 + j] ?? 0
+                let r = residual.map { $0 + (c0 + j) * outPlane + q0 }
+                var total: Float = 0
+                for i in 0..<count {
+                    let v = values[i * Self.halfLanes + j] + b + (r?[i] ?? 0)
+                    total += relu && v < 0 ? 0 : v
+                }
+                sums[c0 + j] += total
             }
         }
     }

@@ -1,0 +1,41 @@
+/// Fuses a GlobalAveragePool into the fp32 Conv that feeds it (SqueezeNet's classifier,
+/// 13² 512 → 1000 → Relu → GlobalAveragePool; ResNet-50's last 1×1 conv with its residual
+/// and Relu): the kernel sums each output channel as its tiles are stored, so the conv's
+/// output (676 KB for SqueezeNet's) is never written as a tensor and read back, and the
+/// channel-lane tile skips its transposing store (about 3 % of that conv's time).
+///
+/// Only for Convs with constant fp32 weights whose output has no other consumer and is
+/// not a graph output, and that carry no fused MaxPool. Run after `ReluFusion` and
+/// `ResidualAddFusion`, so the fused node applies the residual and the Relu before
+/// averaging. The fused node keeps the Conv's name, takes the pool's output ([N, C, 1, 1])
+/// and is marked with `GlobalAveragePoolFusion.attribute`; it counts the pool's adds as
+/// its own ops (docs/COUNTING.md).
+public enum GlobalAveragePoolFusion {
+    /// Attribute on a fused Conv; not an ONNX attribute: the loader refuses it in a model file
+    /// (`GraphPasses.reservedAttributePrefix`).
+    public static let attribute = "picojoule.fused_global_average_pool"
+
+    static func run(_ graph: inout Graph) {
+        var uses = GraphUses(graph)
+        var removed = Set<Int>()
+        for (index, pool) in graph.nodes.enumerated() where pool.opType == "GlobalAveragePool" && pool.domain.isEmpty {
+            guard pool.inputs.count == 1, pool.outputs.count == 1, let ci = uses.soleProducer(of: pool.inputs[0]),
+                  !removed.contains(ci), isFusable(graph.nodes[ci], graph: graph),
+                  let convType = graph.valueTypes[pool.inputs[0]], convType.dtype == .float32, convType.shape.count >= 3 else { continue }
+            var conv = graph.nodes[ci]
+            conv.attributes[attribute] = .int(1)
+            conv.outputs = [pool.outputs[0]]
+            graph.nodes[ci] = conv
+            uses.setProducer(of: pool.outputs[0], to: ci)
+            removed.insert(index)
+        }
+        graph.nodes = graph.nodes.enumerated().filter { !removed.contains($0.offset) }.map(\.element)
+    }
+
+    static func isFusable(_ conv: Node, graph: Graph) -> Bool {
+        guard conv.opType == "Conv", conv.domain.isEmpty, conv.outputs.count == 1, conv.inputs.count >= 2,
+              conv.attributes[attribute] == nil, conv.attributes[MaxPoolFusion.attribute] == nil,
+              let w = graph.initializers[conv.inputs[1]], w.dtype == .float32 else { return false }
+        return true
+    }
+}
