@@ -1,8 +1,11 @@
-/// Fuses a GlobalAveragePool into the fp32 Conv that feeds it (SqueezeNet's classifier,
-/// 13² 512 → 1000 → Relu → GlobalAveragePool; ResNet-50's last 1×1 conv with its residual
-/// and Relu): the kernel sums each output channel as its tiles are stored, so the conv's
-/// output (676 KB for SqueezeNet's) is never written as a tensor and read back, and the
-/// channel-lane tile skips its transposing store (about 3 % of that conv's time).
+/// Fuses a GlobalAveragePool, or an AveragePool whose window is the whole unpadded plane,
+/// into the fp32 Conv that feeds it (SqueezeNet's classifier, 13² 512 → 1000 → Relu →
+/// GlobalAveragePool; the last conv of ResNet-50 and ShuffleNet, with its residual and
+/// Relu, → 7×7 AveragePool): the kernel sums each output channel as its tiles are stored,
+/// so the conv's output (676 KB for SqueezeNet's) is never written as a tensor and read
+/// back, and the channel-lane tile skips its transposing store (about 3 % of that conv's
+/// time). Kernels that cannot sum as they store (a residual to add, other paths) store
+/// into scratch and average it there, the work of the two nodes unfused.
 ///
 /// Only for Convs with constant fp32 weights whose output has no other consumer and is
 /// not a graph output, and that carry no fused MaxPool. Run after `ReluFusion` and
@@ -18,10 +21,10 @@ public enum GlobalAveragePoolFusion {
     static func run(_ graph: inout Graph) {
         var uses = GraphUses(graph)
         var removed = Set<Int>()
-        for (index, pool) in graph.nodes.enumerated() where pool.opType == "GlobalAveragePool" && pool.domain.isEmpty {
-            guard pool.inputs.count == 1, pool.outputs.count == 1, let ci = uses.soleProducer(of: pool.inputs[0]),
-                  !removed.contains(ci), isFusable(graph.nodes[ci], graph: graph),
-                  let convType = graph.valueTypes[pool.inputs[0]], convType.dtype == .float32, convType.shape.count >= 3 else { continue }
+        for (index, pool) in graph.nodes.enumerated() where pool.domain.isEmpty {
+            guard pool.inputs.count == 1, pool.outputs.count == 1, let convType = graph.valueTypes[pool.inputs[0]],
+                  convType.dtype == .float32, convType.shape.count >= 3, averagesWholePlanes(pool, input: convType.shape),
+                  let ci = uses.soleProducer(of: pool.inputs[0]), !removed.contains(ci), isFusable(graph.nodes[ci], graph: graph) else { continue }
             var conv = graph.nodes[ci]
             conv.attributes[attribute] = .int(1)
             conv.outputs = [pool.outputs[0]]
@@ -30,6 +33,20 @@ public enum GlobalAveragePoolFusion {
             removed.insert(index)
         }
         graph.nodes = graph.nodes.enumerated().filter { !removed.contains($0.offset) }.map(\.element)
+    }
+
+    /// A GlobalAveragePool, or an AveragePool whose window covers each input plane exactly
+    /// once: kernel = the spatial extents, no pads, no dilation (its output is 1 × 1 and
+    /// each output is the plane's mean, whatever its strides, ceil mode or
+    /// count_include_pad).
+    static func averagesWholePlanes(_ pool: Node, input shape: [Int]) -> Bool {
+        if pool.opType == "GlobalAveragePool" { return true }
+        guard pool.opType == "AveragePool", case .ints(let kernel)? = pool.attributes["kernel_shape"],
+              kernel == Array(shape.dropFirst(2)) else { return false }
+        if case .ints(let pads)? = pool.attributes["pads"], pads.contains(where: { $0 != 0 }) { return false }
+        if case .ints(let d)? = pool.attributes["dilations"], d.contains(where: { $0 != 1 }) { return false }
+        if case .string(let autoPad)? = pool.attributes["auto_pad"], !["", "NOTSET", "VALID"].contains(autoPad) { return false }
+        return true
     }
 
     static func isFusable(_ conv: Node, graph: Graph) -> Bool {

@@ -12,18 +12,16 @@ extension ConvKernel {
             guard let direct, let packedW else { preconditionFailure("ConvKernel.prepare averages by sums on the direct path only") }
             let x = context.input(0, as: Float.self)
             let bias: UnsafePointer<Float>? = hasBias ? context.input(2, as: Float.self) : nil
-            let residualInput: UnsafePointer<Float>? = residual ? context.input(3, as: Float.self) : nil
             let tasks = max(1, min(slots, pool.threadCount)), tiles = direct.tiles, tileTasks = min(tasks, tiles)
             let sums = scratch + offset, weights = packedW.pointer, relu = relu
             for n in 0..<s.batch {
                 let xn = x + n * s.inChannels * s.inPlane
                 let padded = paddedInput(direct, xn, scratch: scratch, tasks: tasks, pool: pool)
-                let residual = residualInput.map { $0 + n * s.outChannels * s.outPlane }
                 pool.parallelFor(tileTasks) { t in
                     let own = sums + t * stride
                     own.update(repeating: 0, count: s.outChannels)
                     direct.run(tiles: tiles * t / tileTasks..<tiles * (t + 1) / tileTasks, padded: padded, weights: weights,
-                               bias: bias, residual: residual, relu: relu, y: own, sums: own)
+                               bias: bias, residual: nil, relu: relu, y: own, sums: own)
                 }
                 let yn = y + n * s.outChannels
                 for c in 0..<s.outChannels {
@@ -46,15 +44,14 @@ extension ConvKernel {
     }
 
     /// The cache model's loop order on the direct path with a fused GlobalAveragePool, per
-    /// image: the fused residual, the direct tiles with each thread's sums in place of the
-    /// output, then the sums read and the averages written.
+    /// image: the direct tiles with each thread's sums in place of the output, then the
+    /// sums read and the averages written.
     func averagedAccessSteps(_ direct: DirectConvPlan, offsetFloats: Int, x: MemoryRegion, weights: MemoryRegion,
-                             residual: MemoryRegion?, y: MemoryRegion) -> [AccessStep] {
+                             y: MemoryRegion) -> [AccessStep] {
         let s = shape
         let sums = MemoryRegion(space: .scratch, offset: offsetFloats * 4, bytes: s.outChannels * 4)
         var steps: [AccessStep] = []
         for n in 0..<s.batch {
-            if let residual { steps.append(.read(residual.floats(n * s.outChannels * s.outPlane, s.outChannels * s.outPlane))) }
             direct.accessSteps(x: x.floats(n * s.inChannels * s.inPlane, s.inChannels * s.inPlane), weights: weights, y: sums, into: &steps)
             steps.append(.read(sums))
             steps.append(.write(y.floats(n * s.outChannels, s.outChannels)))

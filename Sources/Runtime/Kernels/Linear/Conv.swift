@@ -74,12 +74,14 @@ struct ConvKernel: Kernel {
     }
     /// How a conv with a fused GlobalAveragePool runs.
     enum AveragedRun: Sendable {
-        /// The direct path: its tiles add each channel's outputs into per-thread sums
-        /// (`outChannels` floats a thread, from `offsetFloats` of scratch, `strideFloats`
-        /// apart) instead of storing them.
+        /// The direct path without a fused residual: its tiles add each channel's outputs
+        /// into per-thread sums (`outChannels` floats a thread, from `offsetFloats` of
+        /// scratch, `strideFloats` apart) instead of storing them.
         case sums(offsetFloats: Int, strideFloats: Int)
-        /// Other paths: the conv's whole output into scratch at `offsetFloats` (after the
-        /// conv's own scratch), then each plane averaged, as the two nodes would run unfused.
+        /// Other paths, and convs with a fused residual (summed in lanes, the residual's
+        /// values would need a gather per pixel: ResNet-50's last conv ran 25 % slower that
+        /// way, lane by lane): the conv's whole output into scratch at `offsetFloats` (after
+        /// the conv's own scratch), then each plane averaged, as the two nodes would run unfused.
         case whole(offsetFloats: Int)
     }
     var slots: Int
@@ -106,7 +108,7 @@ struct ConvKernel: Kernel {
         if sig.node.attributes[GlobalAveragePoolFusion.attribute] != nil, var k = prepared.kernel as? ConvKernel {
             let offset = (prepared.scratchBytes + 63) / 64 * 64
             let s = k.shape
-            if k.direct != nil && k.sparseW == nil {
+            if k.direct != nil && k.sparseW == nil && !k.residual {
                 let stride = (s.outChannels + 15) / 16 * 16
                 k.averagedRun = .sums(offsetFloats: offset / 4, strideFloats: stride)
                 prepared.scratchBytes = offset + stride * 4 * k.slots
@@ -458,8 +460,7 @@ extension ConvKernel: KernelAccessPattern {
         if let averagedRun {
             // The other paths with a fused GlobalAveragePool write the conv's output into scratch first.
             guard case .sums(let offset, _) = averagedRun, let direct, let packedWeights else { return nil }
-            return steps + averagedAccessSteps(direct, offsetFloats: offset, x: x, weights: packedWeights, residual: residualRegion,
-                                              y: y)
+            return steps + averagedAccessSteps(direct, offsetFloats: offset, x: x, weights: packedWeights, y: y)
         }
         if let pooled, case .bands(let plan, _) = pooledRun, let packedWeights {
             return steps + pooledAccessSteps(pooled, plan, x: x, weights: packedWeights, y: y)

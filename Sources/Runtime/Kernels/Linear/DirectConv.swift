@@ -221,8 +221,8 @@ struct DirectConvPlan: Sendable {
         run(tiles: range, padded: padded, weights: weights, bias: bias, residual: residual, relu: relu, y: y, sums: nil)
     }
 
-    /// `run`, or with `sums` (a fused GlobalAveragePool) each channel's stored values
-    /// (after bias, residual and Relu) added into sums[channel] instead of y.
+    /// `run`, or with `sums` (a fused GlobalAveragePool; no residual) each channel's
+    /// stored values (after bias and Relu) added into sums[channel] instead of y.
     func run(tiles range: Range<Int>, padded: UnsafePointer<Float>, weights: UnsafePointer<Float>,
              bias: UnsafePointer<Float>?, residual: UnsafePointer<Float>?, relu: Bool, y: UnsafeMutablePointer<Float>,
              sums: UnsafeMutablePointer<Float>?) {
@@ -418,7 +418,7 @@ struct DirectConvPlan: Sendable {
                bias: UnsafePointer<Float>?, residual: UnsafePointer<Float>?, relu: Bool, y: UnsafeMutablePointer<Float>,
                sums: UnsafeMutablePointer<Float>?) {
         if let sums {
-            addToSums(acc, panel: p, q0: q0, count: count, bias: bias, residual: residual, relu: relu, sums: sums)
+            addToSums(acc, panel: p, count: count, bias: bias, relu: relu, sums: sums)
             return
         }
         let panelStart = p * Self.lanes, panelChannels = min(Self.lanes, outChannels - panelStart)
@@ -445,10 +445,12 @@ struct DirectConvPlan: Sendable {
     }
 
     /// The tile's outputs, as `store` would write them, summed per channel into
-    /// sums[channel]: a full half without a residual as sixteen lanes, else lane by lane.
+    /// sums[channel]: a full half as sixteen lanes, a partial one lane by lane. No fused
+    /// residual: its values lie along the pixels, across the lanes (a conv with one
+    /// averages its stored output instead, `ConvKernel.AveragedRun.whole`).
     @inline(__always)
-    func addToSums(_ acc: UnsafeMutablePointer<Float>, panel p: Int, q0: Int, count: Int,
-                   bias: UnsafePointer<Float>?, residual: UnsafePointer<Float>?, relu: Bool, sums: UnsafeMutablePointer<Float>) {
+    func addToSums(_ acc: UnsafeMutablePointer<Float>, panel p: Int, count: Int, bias: UnsafePointer<Float>?, relu: Bool,
+                   sums: UnsafeMutablePointer<Float>) {
         typealias V = SIMD16<Float>
         let panelStart = p * Self.lanes, panelChannels = min(Self.lanes, outChannels - panelStart)
         var half = 0
@@ -456,7 +458,7 @@ struct DirectConvPlan: Sendable {
             let c0 = panelStart + half * Self.halfLanes, channels = min(Self.halfLanes, panelChannels - half * Self.halfLanes)
             let block = UnsafeRawPointer(acc + half * Self.pixels * Self.halfLanes)
             half += 1
-            if residual == nil && channels == Self.halfLanes {
+            if channels == Self.halfLanes {
                 let b = bias.map { UnsafeRawPointer($0 + c0).loadUnaligned(as: V.self) } ?? V()
                 var total = V()
                 for i in 0..<count {
@@ -470,10 +472,9 @@ struct DirectConvPlan: Sendable {
             let values = block.assumingMemoryBound(to: Float.self)
             for j in 0..<channels {
                 let b = bias?[c0 + j] ?? 0
-                let r = residual.map { $0 + (c0 + j) * outPlane + q0 }
                 var total: Float = 0
                 for i in 0..<count {
-                    let v = values[i * Self.halfLanes + j] + b + (r?[i] ?? 0)
+                    let v = values[i * Self.halfLanes + j] + b
                     total += relu && v < 0 ? 0 : v
                 }
                 sums[c0 + j] += total
