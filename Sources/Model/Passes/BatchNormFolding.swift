@@ -8,12 +8,11 @@
 enum BatchNormFolding {
     static func run(_ graph: inout Graph) throws(ModelError) {
         var uses = GraphUses(graph)
-        var removed = Set<Int>()
         for (bnIndex, bn) in graph.nodes.enumerated() where bn.opType == "BatchNormalization" && bn.domain.isEmpty {
             guard bn.inputs.count == 5, bn.outputs.filter({ !$0.isEmpty }).count == 1 else { continue }
             if case .int(let training)? = bn.attributes["training_mode"], training != 0 { continue }
             let x = bn.inputs[0]
-            guard let ci = uses.soleProducer(of: x), !removed.contains(ci) else { continue }
+            guard let ci = uses.soleProducer(of: x) else { continue }
             let conv = graph.nodes[ci]
             guard conv.opType == "Conv", conv.domain.isEmpty, conv.outputs.count == 1,
                   let w = graph.initializers[conv.inputs[1]], w.dtype == .float32 || w.dtype == .float16, w.shape.count >= 3 else { continue }
@@ -42,12 +41,9 @@ enum BatchNormFolding {
             graph.initializers[bName] = Self.tensor(b, like: w, shape: [channels])
             var folded = conv
             folded.inputs = [conv.inputs[0], wName, bName]
-            folded.outputs = [bn.outputs[0]]
-            graph.nodes[ci] = folded
-            uses.setProducer(of: bn.outputs[0], to: ci)
-            removed.insert(bnIndex)
+            uses.absorb(bnIndex, into: ci, as: folded, in: &graph)
         }
-        graph.nodes = graph.nodes.enumerated().filter { !removed.contains($0.offset) }.map(\.element)
+        uses.dropAbsorbed(from: &graph)
     }
 
     /// fp16 parameters are folded in fp32 and rounded back once, as an fp16 exporter

@@ -14,12 +14,11 @@
 enum ChannelAffineFolding {
     static func run(_ graph: inout Graph) {
         var uses = GraphUses(graph)
-        var removed = Set<Int>()
         for (index, node) in graph.nodes.enumerated() where (node.opType == "Mul" || node.opType == "Add") && node.domain.isEmpty {
             guard node.inputs.count == 2, node.outputs.count == 1 else { continue }
             for (xi, ci) in [(0, 1), (1, 0)] {
                 guard let constant = graph.initializers[node.inputs[ci]], graph.initializers[node.inputs[xi]] == nil,
-                      let producer = uses.soleProducer(of: node.inputs[xi]), !removed.contains(producer),
+                      let producer = uses.soleProducer(of: node.inputs[xi]),
                       let shape = graph.valueTypes[node.inputs[xi]]?.shape,
                       let values = channelValues(constant, outputShape: shape) else { continue }
                 let folded: Node?
@@ -28,15 +27,12 @@ enum ChannelAffineFolding {
                 case "BatchNormalization": folded = foldIntoBatchNorm(graph.nodes[producer], node.opType, values, constant.dtype, &graph)
                 default: folded = nil
                 }
-                guard var folded else { continue }
-                folded.outputs = [node.outputs[0]]
-                graph.nodes[producer] = folded
-                uses.setProducer(of: node.outputs[0], to: producer)
-                removed.insert(index)
+                guard let folded else { continue }
+                uses.absorb(index, into: producer, as: folded, in: &graph)
                 break
             }
         }
-        graph.nodes = graph.nodes.enumerated().filter { !removed.contains($0.offset) }.map(\.element)
+        uses.dropAbsorbed(from: &graph)
     }
 
     /// The constant as one value per channel of `outputShape` (axis 1), nil when it

@@ -20,19 +20,15 @@ public enum GlobalAveragePoolFusion {
 
     static func run(_ graph: inout Graph) {
         var uses = GraphUses(graph)
-        var removed = Set<Int>()
         for (index, pool) in graph.nodes.enumerated() where pool.domain.isEmpty {
             guard pool.inputs.count == 1, pool.outputs.count == 1, let convType = graph.valueTypes[pool.inputs[0]],
                   convType.dtype == .float32, convType.shape.count >= 3, averagesWholePlanes(pool, input: convType.shape),
-                  let ci = uses.soleProducer(of: pool.inputs[0]), !removed.contains(ci), isFusable(graph.nodes[ci], graph: graph) else { continue }
+                  let ci = uses.soleProducer(of: pool.inputs[0]), isFusable(graph.nodes[ci], graph: graph) else { continue }
             var conv = graph.nodes[ci]
             conv.attributes[attribute] = .int(1)
-            conv.outputs = [pool.outputs[0]]
-            graph.nodes[ci] = conv
-            uses.setProducer(of: pool.outputs[0], to: ci)
-            removed.insert(index)
+            uses.absorb(index, into: ci, as: conv, in: &graph)
         }
-        graph.nodes = graph.nodes.enumerated().filter { !removed.contains($0.offset) }.map(\.element)
+        uses.dropAbsorbed(from: &graph)
     }
 
     /// A GlobalAveragePool, or an AveragePool whose window covers each input plane exactly

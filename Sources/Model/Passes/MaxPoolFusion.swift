@@ -23,20 +23,16 @@ public enum MaxPoolFusion {
 
     static func run(_ graph: inout Graph) {
         var uses = GraphUses(graph)
-        var removed = Set<Int>()
         for (index, pool) in graph.nodes.enumerated() where pool.opType == "MaxPool" && pool.domain.isEmpty {
             guard pool.inputs.count == 1, pool.outputs.count == 1, let window = FusedMaxPoolWindow(maxPool: pool),
-                  let ci = uses.soleProducer(of: pool.inputs[0]), !removed.contains(ci), isFusable(graph.nodes[ci], graph: graph),
+                  let ci = uses.soleProducer(of: pool.inputs[0]), isFusable(graph.nodes[ci], graph: graph),
                   let convType = graph.valueTypes[pool.inputs[0]], convType.dtype == .float32, convType.shape.count == 4,
                   window.outputs(height: convType.shape[2], width: convType.shape[3]) != nil else { continue }
             var conv = graph.nodes[ci]
             conv.attributes[attribute] = window.attribute
-            conv.outputs = [pool.outputs[0]]
-            graph.nodes[ci] = conv
-            uses.setProducer(of: pool.outputs[0], to: ci)
-            removed.insert(index)
+            uses.absorb(index, into: ci, as: conv, in: &graph)
         }
-        graph.nodes = graph.nodes.enumerated().filter { !removed.contains($0.offset) }.map(\.element)
+        uses.dropAbsorbed(from: &graph)
     }
 
     static func isFusable(_ conv: Node, graph: Graph) -> Bool {

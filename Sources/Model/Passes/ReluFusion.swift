@@ -16,20 +16,16 @@ public enum ReluFusion {
 
     static func run(_ graph: inout Graph) {
         var uses = GraphUses(graph)
-        var removed = Set<Int>()
         for (reluIndex, relu) in graph.nodes.enumerated() where relu.opType == "Relu" && relu.domain.isEmpty {
             guard relu.inputs.count == 1, relu.outputs.count == 1 else { continue }
             let x = relu.inputs[0]
-            guard let ci = uses.soleProducer(of: x), !removed.contains(ci) else { continue }
+            guard let ci = uses.soleProducer(of: x) else { continue }
             var producer = graph.nodes[ci]
             guard producer.opType == "Conv" || producer.opType == "BatchNormalization", producer.domain.isEmpty, producer.outputs.count == 1, producer.attributes[attribute] == nil,
                   let dtype = graph.valueTypes[x]?.dtype, dtype == .float32 || dtype == .float16 else { continue }
             producer.attributes[attribute] = .int(1)
-            producer.outputs = [relu.outputs[0]]
-            graph.nodes[ci] = producer
-            uses.setProducer(of: relu.outputs[0], to: ci)
-            removed.insert(reluIndex)
+            uses.absorb(reluIndex, into: ci, as: producer, in: &graph)
         }
-        graph.nodes = graph.nodes.enumerated().filter { !removed.contains($0.offset) }.map(\.element)
+        uses.dropAbsorbed(from: &graph)
     }
 }

@@ -22,7 +22,6 @@ public enum ResidualAddFusion {
 
     static func run(_ graph: inout Graph) {
         var uses = GraphUses(graph)
-        var removed = Set<Int>()
         for (index, add) in graph.nodes.enumerated() where (add.opType == "Add" || add.opType == "Sum") && add.domain.isEmpty {
             guard add.inputs.count == 2, add.outputs.count == 1,
                   let outType = graph.valueTypes[add.outputs[0]], outType.dtype == .float32 || outType.dtype == .float16 else { continue }
@@ -30,7 +29,7 @@ public enum ResidualAddFusion {
             for (i, value) in add.inputs.enumerated() {
                 let other = add.inputs[1 - i]
                 let otherType = graph.valueTypes[other] ?? graph.initializers[other].map { TensorType(dtype: $0.dtype, shape: $0.shape) }
-                guard value != other, let ci = uses.soleProducer(of: value), !removed.contains(ci), isFusable(graph.nodes[ci]),
+                guard value != other, let ci = uses.soleProducer(of: value), isFusable(graph.nodes[ci]),
                       graph.valueTypes[value] == outType, otherType == outType else { continue }
                 if let p = uses.producerIndex(of: other), p >= ci { continue }
                 if best == nil || ci > best!.conv { best = (ci, other) }
@@ -40,12 +39,9 @@ public enum ResidualAddFusion {
             while conv.inputs.count < 3 { conv.inputs.append("") }
             conv.inputs.append(other)
             conv.attributes[attribute] = .int(1)
-            conv.outputs = [add.outputs[0]]
-            graph.nodes[ci] = conv
-            uses.setProducer(of: add.outputs[0], to: ci)
-            removed.insert(index)
+            uses.absorb(index, into: ci, as: conv, in: &graph)
         }
-        graph.nodes = graph.nodes.enumerated().filter { !removed.contains($0.offset) }.map(\.element)
+        uses.dropAbsorbed(from: &graph)
     }
 
     static func isFusable(_ conv: Node) -> Bool {
