@@ -76,14 +76,11 @@ struct ConvAverageCase: Sendable, CustomStringConvertible {
         // A 3×3 conv on a 12-wide plane: the direct path on every build.
         let xShape = [1, 16, 10, 12], wShape = [40, 16, 3, 3]
         let x = rng.floats(xShape.reduce(1, *)), w = rng.floats(wShape.reduce(1, *))
-        func type(_ s: [Int]) -> TensorType { TensorType(dtype: .float32, shape: s) }
-        var graph = Graph(name: "classifier", nodes: [
+        var graph = linearGraph("classifier", nodes: [
             Node(name: "conv", opType: "Conv", inputs: ["x", "w"], outputs: ["c"], attributes: ["pads": .ints([1, 1, 1, 1])]),
             Node(name: "relu", opType: "Relu", inputs: ["c"], outputs: ["r"]),
             Node(name: "pool", opType: "GlobalAveragePool", inputs: ["r"], outputs: ["y"]),
-        ], initializers: ["w": Tensor(floats: w, shape: wShape)],
-           inputs: [ValueInfo(name: "x", declaredShape: xShape.map { .fixed($0) }, type: type(xShape))],
-           outputs: [ValueInfo(name: "y", declaredShape: [], type: type([]))], opsets: ["": 17])
+        ], initializers: ["w": Tensor(floats: w, shape: wShape)], xShape: xShape)
         try GraphPasses.optimize(&graph, evaluator: nil)
         let session = try InferenceSession(graph: graph)
         let conv = LinearReference.conv(x: x, xShape: xShape, w: w, wShape: wShape, bias: nil, strides: [1, 1], pads: [1, 1, 1, 1],
@@ -101,16 +98,8 @@ struct ConvAverageCase: Sendable, CustomStringConvertible {
         #expect(counts.ops[.float32] == 2 * Int64(conv.values.count), "a Relu compare and the pool's add per conv output")
 
         let steps = try #require(session.accessTrace.first?.kernelSteps, "the direct path gives its loop order with the sums")
-        var scratchEnd = 0, writesOutput = false
-        for step in steps {
-            switch step {
-            case .read(let r), .reread(let r, _, _):
-                if r.space == .scratch { scratchEnd = max(scratchEnd, r.offset + r.bytes) }
-            case .write(let r):
-                if r.space == .scratch { scratchEnd = max(scratchEnd, r.offset + r.bytes) } else { writesOutput = r.bytes == 40 * 4 }
-            }
-        }
-        #expect(writesOutput, "the last write is the 40 averages")
+        let (scratchEnd, _, otherWrites) = linearAccessExtent(steps)
+        #expect(otherWrites.map(\.bytes) == [40 * 4], "the one write outside scratch is the 40 averages")
         #expect(scratchEnd <= session.memoryPlan.scratchBytes, "the padded input and the sums lie in the node's scratch")
     }
 }

@@ -73,15 +73,12 @@ struct ConvPoolCase: Sendable, CustomStringConvertible {
         var rng = LinearSeededGenerator(seed: 11)
         let xShape = [1, 3, 64, 80], wShape = [32, 3, 3, 3]
         let x = rng.floats(xShape.reduce(1, *)), w = rng.floats(wShape.reduce(1, *))
-        func type(_ s: [Int]) -> TensorType { TensorType(dtype: .float32, shape: s) }
-        var graph = Graph(name: "first-conv", nodes: [
+        var graph = linearGraph("first-conv", nodes: [
             Node(name: "conv", opType: "Conv", inputs: ["x", "w"], outputs: ["c"], attributes: ["strides": .ints([2, 2]), "pads": .ints([1, 1, 1, 1])]),
             Node(name: "relu", opType: "Relu", inputs: ["c"], outputs: ["r"]),
             Node(name: "pool", opType: "MaxPool", inputs: ["r"], outputs: ["y"],
                  attributes: ["kernel_shape": .ints([3, 3]), "strides": .ints([2, 2]), "pads": .ints([1, 1, 1, 1])]),
-        ], initializers: ["w": Tensor(floats: w, shape: wShape)],
-           inputs: [ValueInfo(name: "x", declaredShape: xShape.map { .fixed($0) }, type: type(xShape))],
-           outputs: [ValueInfo(name: "y", declaredShape: [], type: type([]))], opsets: ["": 17])
+        ], initializers: ["w": Tensor(floats: w, shape: wShape)], xShape: xShape)
         try GraphPasses.optimize(&graph, evaluator: nil)
         let session = try InferenceSession(graph: graph)
         let conv = LinearReference.conv(x: x, xShape: xShape, w: w, wShape: wShape, bias: nil, strides: [2, 2], pads: [1, 1, 1, 1],
@@ -99,16 +96,8 @@ struct ConvPoolCase: Sendable, CustomStringConvertible {
         #expect(counts.ops[.float32] == Int64(conv.values.count) + 9 * Int64(pooled.values.count), "Relu compares, then 9 taps a pooled output")
 
         let steps = try #require(session.accessTrace.first?.kernelSteps, "the fused row path gives its loop order")
-        var scratchEnd = 0, writesScratch = false, writesOutput = false
-        for step in steps {
-            switch step {
-            case .read(let r), .reread(let r, _, _):
-                if r.space == .scratch { scratchEnd = max(scratchEnd, r.offset + r.bytes) }
-            case .write(let r):
-                if r.space == .scratch { scratchEnd = max(scratchEnd, r.offset + r.bytes); writesScratch = true } else { writesOutput = true }
-            }
-        }
-        #expect(writesScratch && writesOutput)
+        let (scratchEnd, scratchWrites, otherWrites) = linearAccessExtent(steps)
+        #expect(scratchWrites > 0 && !otherWrites.isEmpty)
         #expect(scratchEnd <= session.memoryPlan.scratchBytes, "every band region lies in the node's scratch")
     }
 

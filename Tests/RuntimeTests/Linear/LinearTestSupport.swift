@@ -118,3 +118,26 @@ func linearExpectClose(_ actual: [Float], _ expected: [Float], tolerance: Float 
             "\(what): element \(worst) is \(actual.isEmpty ? .nan : actual[worst]), expected \(expected.isEmpty ? .nan : expected[worst]) (relative error \(worstError))",
             sourceLocation: sourceLocation)
 }
+
+/// A session graph of `nodes` from the fp32 input "x" to the output "y", opset 17.
+func linearGraph(_ name: String, nodes: [Node], initializers: [String: Tensor], xShape: [Int]) -> Graph {
+    func type(_ s: [Int]) -> TensorType { TensorType(dtype: .float32, shape: s) }
+    return Graph(name: name, nodes: nodes, initializers: initializers,
+                 inputs: [ValueInfo(name: "x", declaredShape: xShape.map { .fixed($0) }, type: type(xShape))],
+                 outputs: [ValueInfo(name: "y", declaredShape: [], type: type([]))], opsets: ["": 17])
+}
+
+/// Where a kernel's loop order reaches: the end of the furthest scratch region it reads
+/// or writes, and the regions it writes outside scratch.
+func linearAccessExtent(_ steps: [AccessStep]) -> (scratchEnd: Int, scratchWrites: Int, otherWrites: [MemoryRegion]) {
+    var scratchEnd = 0, scratchWrites = 0, others: [MemoryRegion] = []
+    for step in steps {
+        switch step {
+        case .read(let r), .reread(let r, _, _):
+            if r.space == .scratch { scratchEnd = max(scratchEnd, r.offset + r.bytes) }
+        case .write(let r):
+            if r.space == .scratch { scratchEnd = max(scratchEnd, r.offset + r.bytes); scratchWrites += 1 } else { others.append(r) }
+        }
+    }
+    return (scratchEnd, scratchWrites, others)
+}
