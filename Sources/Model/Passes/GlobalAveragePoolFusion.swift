@@ -40,9 +40,7 @@ public enum GlobalAveragePoolFusion {
         guard pool.opType == "AveragePool", case .ints(let kernel)? = pool.attributes["kernel_shape"],
               kernel == Array(shape.dropFirst(2)) else { return false }
         if case .ints(let pads)? = pool.attributes["pads"], pads.contains(where: { $0 != 0 }) { return false }
-        if case .ints(let d)? = pool.attributes["dilations"], d.contains(where: { $0 != 1 }) { return false }
-        if case .string(let autoPad)? = pool.attributes["auto_pad"], !["", "NOTSET", "VALID"].contains(autoPad) { return false }
-        return true
+        return !pool.dilates && pool.padsExplicitly
     }
 
     static func isFusable(_ conv: Node, graph: Graph) -> Bool {

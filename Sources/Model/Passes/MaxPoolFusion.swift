@@ -41,8 +41,7 @@ public enum MaxPoolFusion {
               let w = graph.initializers[conv.inputs[1]], w.dtype == .float32, w.shape.count == 4,
               w.shape[1] <= maximumInputChannels else { return false }
         if case .int(let group)? = conv.attributes["group"], group != 1 { return false }
-        if case .ints(let d)? = conv.attributes["dilations"], d.contains(where: { $0 != 1 }) { return false }
-        return true
+        return !conv.dilates
     }
 }
 
@@ -76,8 +75,7 @@ public struct FusedMaxPoolWindow: Sendable, Hashable {
         if case .ints(let s)? = node.attributes["strides"] { strides = s }
         if case .ints(let p)? = node.attributes["pads"] { pads = p }
         if case .int(let c)? = node.attributes["ceil_mode"] { ceil = c }
-        if case .ints(let d)? = node.attributes["dilations"], d.contains(where: { $0 != 1 }) { return nil }
-        if case .string(let autoPad)? = node.attributes["auto_pad"], !["", "NOTSET", "VALID"].contains(autoPad) { return nil }
+        guard !node.dilates, node.padsExplicitly else { return nil }
         if case .string("VALID")? = node.attributes["auto_pad"] { pads = [0, 0, 0, 0] }
         guard strides.count == 2, pads.count == 4 else { return nil }
         self.init(kernelH: k[0], kernelW: k[1], strideH: strides[0], strideW: strides[1], padTop: pads[0], padLeft: pads[1],

@@ -33,13 +33,8 @@ extension ConvKernel {
         case let .whole(offset):
             let whole = scratch + offset
             runConv(context, y: whole, scratch: scratch)
-            let planes = s.batch * s.outChannels
-            let tasks = min(max(1, min(slots, pool.threadCount)), planes)
-            pool.parallelFor(tasks) { t in
-                for p in planes * t / tasks..<planes * (t + 1) / tasks {
-                    y[p] = LinearSIMD.sum(whole + p * s.outPlane, s.outPlane) / plane
-                }
-            }
+            GlobalPoolKernel(isMax: false, planes: s.batch * s.outChannels, planeSize: s.outPlane, slots: slots)
+                .run(x: whole, y: y, pool: pool)
         }
     }
 

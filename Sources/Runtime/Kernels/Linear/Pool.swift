@@ -238,10 +238,14 @@ struct GlobalPoolKernel: Kernel {
     }
 
     func run(_ context: borrowing KernelContext) {
-        let x = context.input(0, as: Float.self)
-        let y = context.output(0, as: Float.self)
-        let tasks = min(max(1, min(slots, context.pool.threadCount)), planes)
-        context.pool.parallelFor(tasks) { t in
+        run(x: context.input(0, as: Float.self), y: context.output(0, as: Float.self), pool: context.pool)
+    }
+
+    /// Each of `planes` planes of `x` reduced into y (also `ConvKernel`'s fused average on
+    /// paths that store the conv's output first).
+    func run(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, pool: ThreadPool) {
+        let tasks = min(max(1, min(slots, pool.threadCount)), planes)
+        pool.parallelFor(tasks) { t in
             for p in planes * t / tasks..<planes * (t + 1) / tasks {
                 let src = x + p * planeSize
                 y[p] = isMax ? LinearSIMD.max(src, planeSize) : LinearSIMD.sum(src, planeSize) / Float(planeSize)
