@@ -140,6 +140,14 @@ struct LinearConvTests {
         LinearConvCase(channels: 40, outChannels: 33, height: 27, width: 27, kernel: (3, 3), pads: [1, 1, 1, 1]),
         LinearConvCase(channels: 32, outChannels: 36, height: 14, width: 21, kernel: (3, 3), pads: [1, 1, 1, 1]),
         LinearConvCase(channels: 32, outChannels: 32, height: 40, width: 40, kernel: (3, 3), pads: [1, 1, 1, 1]),
+        // Convs that widen (Cout > Cin) take M in chunks of output channels and grow their
+        // blocks (`WinogradConvPlan.maximumColumns`): 27² 32→100 (one 196-column block,
+        // chunks of 24, the last of 4; on three threads, chunks shared out unevenly), 14²
+        // 32→128 (one block, two chunks: on three threads, each chunk's 16 GEMMs shared)
+        // and 40² 32→48 (two 200-column blocks of three chunks).
+        LinearConvCase(channels: 32, outChannels: 100, height: 27, width: 27, kernel: (3, 3), pads: [1, 1, 1, 1]),
+        LinearConvCase(channels: 32, outChannels: 128, height: 14, width: 14, kernel: (3, 3), pads: [1, 1, 1, 1], bias: false),
+        LinearConvCase(channels: 32, outChannels: 48, height: 40, width: 40, kernel: (3, 3), pads: [1, 1, 1, 1]),
     ]
 
     @Test("Conv matches the reference", arguments: cases, [1, 3])
@@ -217,6 +225,19 @@ struct LinearConvTests {
                                                LinearInput([Float](repeating: 0.5, count: 40 * 32 * 9), [40, 32, 3, 3], constant: true)],
                                       outputShapes: [[1, 40, 13, 13]])
         #expect(small.packedWeightBytes == (KernelTarget.usesAVX512 ? (40 + lanes - 1) / lanes * lanes * 288 * 4 : 16 * 42 * 32 * 4))
+        // SqueezeNet's 27² 32→128 widens: one block of 196 columns, whose M (1.6 MB) goes
+        // in chunks of 24 channels, so U packs in six chunks of 24 rows (128 → 144).
+        let wide = try linearPrepare("Conv", attributes: ["pads": .ints([1, 1, 1, 1])],
+                                     inputs: [LinearInput([Float](repeating: 0, count: 32 * 27 * 27), [1, 32, 27, 27]),
+                                              LinearInput([Float](repeating: 0.5, count: 128 * 32 * 9), [128, 32, 3, 3], constant: true)],
+                                     outputShapes: [[1, 128, 27, 27]])
+        #expect(wide.packedWeightBytes == 6 * 16 * 24 * 32 * 4)
+        // As many outputs as inputs (ResNet-50's 14² 256→256): one chunk.
+        let square = try linearPrepare("Conv", attributes: ["pads": .ints([1, 1, 1, 1])],
+                                       inputs: [LinearInput([Float](repeating: 0, count: 256 * 14 * 14), [1, 256, 14, 14]),
+                                                LinearInput([Float](repeating: 0.5, count: 256 * 256 * 9), [256, 256, 3, 3], constant: true)],
+                                       outputShapes: [[1, 256, 14, 14]])
+        #expect(square.packedWeightBytes == 16 * 258 * 256 * 4)
     }
 
     @Test("a 3-channel conv packs 8-channel groups and a phased input for the row path")

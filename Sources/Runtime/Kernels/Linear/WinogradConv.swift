@@ -32,6 +32,21 @@ struct WinogradConvPlan: Sendable {
     /// On a Zen 4 core (1 MB L2), SqueezeNet's 27² 32→128 convs with 28-column blocks (so
     /// that V and M stay in L2) ran 1.37× slower in calm phases and 1.69× in slow ones.
     static let targetColumns = 64
+    /// A conv with more outputs than inputs (`widens`) takes M in chunks of output
+    /// channels (`chunkChannels`, at most `chunkBytes`), and its block grows past
+    /// `targetColumns` up to `maximumColumns` while V stays within `blockVBytes`.
+    /// Why: SqueezeNet's 27² 32→128 convs (Zen 4, 1 MB L2; per node, 60–80 alternating
+    /// rounds) kept V (143 KB), M (573 KB) and U (262 KB) of a 70-column block in L2 only
+    /// with nothing else there, and a neighbour on the shared L3 slowed them 17–35 %
+    /// where the compute-bound convs slowed 5–10 %. As one 196-column block with M in
+    /// chunks of 24 channels they ran 9–12 % faster: each GEMM pads its columns to 16
+    /// (70 → 80, 196 → 208) and each block's calls pay their packing and edge tiles again.
+    /// Grown without chunks (M 1.6 MB) they were no faster; chunked at 70 columns, 0–3 %.
+    /// ResNet-50's convs (Cout = Cin) stay as they were: chunked, 3 % slower, V_ξ being
+    /// packed again per chunk. Fixed sizes rather than this host's L2: the block's
+    /// columns decide which GEMM tile computes an output, and so its last bits, and a
+    /// model's outputs should not depend on the host.
+    static let maximumColumns = 256, blockVBytes = 512 << 10, chunkBytes = 256 << 10
     /// Input and output channels at least.
     static let minimumChannels = 32
     /// Plane rows and columns at least. With AVX-512 the direct tile is twice as wide and
@@ -68,19 +83,46 @@ struct WinogradConvPlan: Sendable {
         channels = s.inChannels; outChannels = s.outChannels; height = s.height; width = s.width
         tilesH = (s.height + 1) / 2; tilesW = (s.width + 1) / 2
         rowColumns = max(tilesW, Self.lanes)
-        let wanted = max(1, (Self.targetColumns + rowColumns - 1) / rowColumns)
+        let widens = s.outChannels > s.inChannels
+        let vColumnBytes = Self.positions * s.inChannels * 4
+        let target = widens ? max(Self.targetColumns, min(Self.maximumColumns, Self.blockVBytes / vColumnBytes)) : Self.targetColumns
+        let wanted = max(1, (target + rowColumns - 1) / rowColumns)
         let blocks = (tilesH + wanted - 1) / wanted
         blockRows = (tilesH + blocks - 1) / blocks
         halfRow = (rowColumns + 1 + 15) / 16 * 16
+        chunkChannels = widens ? Self.chunkChannels(outChannels: outChannels, columns: blockRows * rowColumns) : outChannels
     }
+
+    /// Output channels of a chunk whose M is at most `chunkBytes`, a multiple of the
+    /// GEMM's panel rows, the chunks as even as that allows (all channels when M fits).
+    static func chunkChannels(outChannels: Int, columns: Int) -> Int {
+        let mBytes = outChannels * positions * columns * 4, bound = chunkBytes
+        guard mBytes > bound else { return outChannels }
+        let chunks = (mBytes + bound - 1) / bound, panel = SGEMM.mr
+        let even = ((outChannels + chunks - 1) / chunks + panel - 1) / panel * panel
+        return min(outChannels, even)
+    }
+
+    /// Output channels whose 16 GEMMs and output transform run before the next chunk's:
+    /// M holds one chunk. A multiple of the GEMM's 6-row panel, so each chunk's U_ξ packs
+    /// without padding rows but the last chunk's.
+    ///
+    /// All of them unless the conv `widens` (`maximumColumns`).
+    var chunkChannels: Int
 
     var blocks: Int { (tilesH + blockRows - 1) / blockRows }
     var blockColumns: Int { blockRows * rowColumns }
-    var packedAFloats: Int { SGEMM.packedACount(m: outChannels, k: channels) }
+    var chunks: Int { (outChannels + chunkChannels - 1) / chunkChannels }
+    func chunkRange(_ c: Int) -> Range<Int> { c * chunkChannels..<min(outChannels, (c + 1) * chunkChannels) }
+    /// One chunk's packed U_ξ, all chunks padded to `chunkChannels` rows: U is [chunk][ξ].
+    var packedAFloats: Int { SGEMM.packedACount(m: chunkChannels, k: channels) }
+    func packedA(_ weights: UnsafePointer<Float>, chunk c: Int, position xi: Int) -> UnsafePointer<Float> {
+        weights + (c * Self.positions + xi) * packedAFloats
+    }
     /// Input rows one block reads: two per tile row and the two around them.
     var blockInputRows: Int { 2 * blockRows + 2 }
     var vFloats: Int { Self.positions * channels * blockColumns }
-    var mFloats: Int { Self.positions * outChannels * blockColumns }
+    var mFloats: Int { Self.positions * chunkChannels * blockColumns }
     /// One thread's scratch: V, M, the deinterleaved rows of one channel, a padded row and
     /// the GEMM's packing buffer.
     var scratchFloatsPerThread: Int {
@@ -89,8 +131,8 @@ struct WinogradConvPlan: Sendable {
         return (vFloats + mFloats + rows + gemm + 15) / 16 * 16
     }
 
-    /// U_ξ = (G g G^T)_ξ for every (cout, cin), each ξ's Cout × Cin matrix packed as the
-    /// GEMM's A, one after another. G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1].
+    /// U_ξ = (G g G^T)_ξ for every (cout, cin), each chunk's rows of each ξ's Cout × Cin
+    /// matrix packed as the GEMM's A, [chunk][ξ]. G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1].
     func pack(_ w: UnsafePointer<Float>) -> TensorStorage {
         let m = outChannels, k = channels, perA = packedAFloats
         var u = [Float](repeating: 0, count: Self.positions * m * k)
@@ -110,12 +152,18 @@ struct WinogradConvPlan: Sendable {
                 }
             }
         }
-        let storage = TensorStorage(count: max(Self.positions * perA, 1) * 4)
+        let storage = TensorStorage(count: max(chunks * Self.positions * perA, 1) * 4)
         let dst = storage.bytes.assumingMemoryBound(to: Float.self)
+        dst.initialize(repeating: 0, count: max(chunks * Self.positions * perA, 1))
         u.withUnsafeBufferPointer { u in
-            for xi in 0..<Self.positions {
-                let one = SGEMM.prepackA(u.baseAddress! + xi * m * k, rowStride: k, colStride: 1, m: m, k: k)
-                (dst + xi * perA).update(from: one.bytes.assumingMemoryBound(to: Float.self), count: perA)
+            for c in 0..<chunks {
+                let rows = chunkRange(c)
+                for xi in 0..<Self.positions {
+                    let one = SGEMM.prepackA(u.baseAddress! + (xi * m + rows.lowerBound) * k, rowStride: k, colStride: 1,
+                                             m: rows.count, k: k)
+                    UnsafeMutablePointer(mutating: packedA(dst, chunk: c, position: xi))
+                        .update(from: one.bytes.assumingMemoryBound(to: Float.self), count: SGEMM.packedACount(m: rows.count, k: k))
+                }
             }
         }
         return storage
@@ -128,14 +176,18 @@ struct WinogradConvPlan: Sendable {
         let cols = rows.count * rowColumns
         let v = scratch, m = scratch + vFloats, own = ThreadScratch(self, scratch)
         transformInput(rows: rows, channels: 0..<channels, x: x, v: v, cols: cols, halves: own.halves, padded: own.padded)
-        multiply(positions: 0..<Self.positions, cols: cols, weights: weights, v: v, m: m, gemmScratch: own.gemm, pool: pool)
-        transformOutput(rows: rows, outChannels: 0..<outChannels, m: m, cols: cols, bias: bias, relu: relu, y: y)
+        for c in 0..<chunks {
+            multiply(chunk: c, positions: 0..<Self.positions, cols: cols, weights: weights, v: v, m: m, gemmScratch: own.gemm, pool: pool)
+            transformOutput(rows: rows, chunk: c, outChannels: chunkRange(c), m: m, cols: cols, bias: bias, relu: relu, y: y)
+        }
     }
 
-    /// The same block with `tasks` threads sharing each phase: input channels, then the 16
-    /// positions, then output channels. V and M are slot 0's; each thread keeps its own
-    /// row buffers and GEMM packing. For images of fewer blocks than threads (ResNet-50's
-    /// 14² convs are one block), or a count that does not divide.
+    /// The same block with `tasks` threads sharing each phase: input channels, then the
+    /// chunks, each thread its own into its own M (or, with fewer chunks than threads, the
+    /// 16 positions of each chunk, then its output channels, in slot 0's M). V is slot
+    /// 0's; each thread keeps its own row buffers and GEMM packing. For images of fewer
+    /// blocks than threads (ResNet-50's 14² convs are one block), or a count that does
+    /// not divide.
     func runShared(block rows: Range<Int>, x: UnsafePointer<Float>, weights: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
                    relu: Bool, y: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>, tasks: Int, pool: ThreadPool) {
         let cols = rows.count * rowColumns, per = scratchFloatsPerThread
@@ -145,12 +197,29 @@ struct WinogradConvPlan: Sendable {
             let own = ThreadScratch(self, scratch + t * per)
             transformInput(rows: rows, channels: part(channels, t), x: x, v: v, cols: cols, halves: own.halves, padded: own.padded)
         }
-        pool.parallelFor(tasks) { t in
-            multiply(positions: part(Self.positions, t), cols: cols, weights: weights, v: v, m: m,
-                     gemmScratch: ThreadScratch(self, scratch + t * per).gemm, pool: pool)
+        if chunks >= tasks {
+            pool.parallelFor(tasks) { t in
+                let own = scratch + t * per
+                for c in part(chunks, t) {
+                    multiply(chunk: c, positions: 0..<Self.positions, cols: cols, weights: weights, v: v, m: own + vFloats,
+                             gemmScratch: ThreadScratch(self, own).gemm, pool: pool)
+                    transformOutput(rows: rows, chunk: c, outChannels: chunkRange(c), m: own + vFloats, cols: cols, bias: bias,
+                                    relu: relu, y: y)
+                }
+            }
+            return
         }
-        pool.parallelFor(tasks) { t in
-            transformOutput(rows: rows, outChannels: part(outChannels, t), m: m, cols: cols, bias: bias, relu: relu, y: y)
+        for c in 0..<chunks {
+            pool.parallelFor(tasks) { t in
+                multiply(chunk: c, positions: part(Self.positions, t), cols: cols, weights: weights, v: v, m: m,
+                         gemmScratch: ThreadScratch(self, scratch + t * per).gemm, pool: pool)
+            }
+            let range = chunkRange(c)
+            pool.parallelFor(tasks) { t in
+                let mine = part(range.count, t)
+                transformOutput(rows: rows, chunk: c, outChannels: range.lowerBound + mine.lowerBound..<range.lowerBound + mine.upperBound,
+                                m: m, cols: cols, bias: bias, relu: relu, y: y)
+            }
         }
     }
 
@@ -164,12 +233,14 @@ struct WinogradConvPlan: Sendable {
         }
     }
 
-    func multiply(positions: Range<Int>, cols: Int, weights: UnsafePointer<Float>, v: UnsafePointer<Float>,
+    /// M_ξ of chunk `c` (its rows of Cout, at a stride of `chunkChannels` rows) for each ξ in `positions`.
+    func multiply(chunk c: Int, positions: Range<Int>, cols: Int, weights: UnsafePointer<Float>, v: UnsafePointer<Float>,
                   m: UnsafeMutablePointer<Float>, gemmScratch: UnsafeMutablePointer<Float>, pool: ThreadPool) {
+        let rows = chunkRange(c).count
         for xi in positions {
-            SGEMM.multiply(m: outChannels, n: cols, k: channels, a: .packed(weights + xi * packedAFloats),
+            SGEMM.multiply(m: rows, n: cols, k: channels, a: .packed(packedA(weights, chunk: c, position: xi)),
                            b: .strided(v + xi * channels * cols, rowStride: cols, colStride: 1),
-                           c: m + xi * outChannels * cols, ldc: cols, epilogue: SGEMMEpilogue(), scratch: gemmScratch,
+                           c: m + xi * chunkChannels * cols, ldc: cols, epilogue: SGEMMEpilogue(), scratch: gemmScratch,
                            slots: 1, pool: pool)
         }
     }
@@ -240,15 +311,16 @@ struct WinogradConvPlan: Sendable {
     /// y's 2×2 tile = A^T m A (+ bias, Relu), A^T = [1 1 1 0; 0 1 −1 −1]; the two output
     /// rows of eight tiles are interleaved into 16 contiguous columns each
     /// (`ck_store_interleaved2_f32`), cut at the plane's last row and column.
-    func transformOutput(rows: Range<Int>, outChannels: Range<Int>, m: UnsafePointer<Float>, cols: Int, bias: UnsafePointer<Float>?, relu: Bool,
-                         y: UnsafeMutablePointer<Float>) {
+    /// `outChannels` lie in chunk `c`, whose rows M holds.
+    func transformOutput(rows: Range<Int>, chunk c: Int, outChannels: Range<Int>, m: UnsafePointer<Float>, cols: Int,
+                         bias: UnsafePointer<Float>?, relu: Bool, y: UnsafeMutablePointer<Float>) {
         typealias V8 = SIMD8<Float>
-        let plane = self.outChannels * cols
+        let plane = chunkChannels * cols, first = c * chunkChannels
         withUnsafeTemporaryAllocation(of: Float.self, capacity: 4 * Self.lanes) { tmp in
             let t = tmp.baseAddress!
             for co in outChannels {
                 let b = V8(repeating: bias?[co] ?? 0)
-                let mc = m + co * cols, yc = y + co * height * width
+                let mc = m + (co - first) * cols, yc = y + co * height * width
                 for tr in rows {
                     let src = mc + (tr - rows.lowerBound) * rowColumns
                     let oh = 2 * tr
@@ -287,8 +359,8 @@ struct WinogradConvPlan: Sendable {
 
 extension WinogradConvPlan {
     /// The loop order over memory for one image, for the cache model: per block, the
-    /// input rows read and V written, the 16 GEMMs (each its U_ξ, V_ξ and M_ξ, as the
-    /// GEMM reads them), then M read and the output written.
+    /// input rows read and V written, then per chunk its 16 GEMMs (each its U_ξ, V_ξ and
+    /// M_ξ, as the GEMM reads them), its M read and its output channels written.
     func accessSteps(x: MemoryRegion, weights: MemoryRegion, y: MemoryRegion, into steps: inout [AccessStep]) {
         let rowFloats = width, planeFloats = height * width
         for blk in 0..<blocks {
@@ -298,18 +370,22 @@ extension WinogradConvPlan {
                 steps.append(.read(x.floats(c * planeFloats + ih0 * rowFloats, (ih1 - ih0) * rowFloats)))
             }
             let v = MemoryRegion(space: .scratch, offset: 0, bytes: Self.positions * channels * cols * 4)
-            let m = MemoryRegion(space: .scratch, offset: vFloats * 4, bytes: Self.positions * outChannels * cols * 4)
             steps.append(.write(v))
-            for xi in 0..<Self.positions {
-                SGEMM.accessSteps(m: outChannels, n: cols, k: channels,
-                                  a: .packed(weights.floats(xi * packedAFloats, packedAFloats)),
-                                  b: .strided(v.floats(xi * channels * cols, channels * cols), rowStride: cols),
-                                  c: m.floats(xi * outChannels * cols, outChannels * cols), ldc: cols, accumulate: false, into: &steps)
-            }
-            steps.append(.read(m))
             let oh0 = 2 * r0, oh1 = min(height, 2 * (r0 + rows))
-            for c in 0..<outChannels {
-                steps.append(.write(y.floats(c * planeFloats + oh0 * rowFloats, (oh1 - oh0) * rowFloats)))
+            for chunk in 0..<chunks {
+                let range = chunkRange(chunk)
+                let m = MemoryRegion(space: .scratch, offset: vFloats * 4, bytes: Self.positions * chunkChannels * cols * 4)
+                for xi in 0..<Self.positions {
+                    SGEMM.accessSteps(m: range.count, n: cols, k: channels,
+                                      a: .packed(weights.floats((chunk * Self.positions + xi) * packedAFloats, packedAFloats)),
+                                      b: .strided(v.floats(xi * channels * cols, channels * cols), rowStride: cols),
+                                      c: m.floats(xi * chunkChannels * cols, range.count * cols), ldc: cols, accumulate: false,
+                                      into: &steps)
+                }
+                steps.append(.read(m))
+                for c in range {
+                    steps.append(.write(y.floats(c * planeFloats + oh0 * rowFloats, (oh1 - oh0) * rowFloats)))
+                }
             }
         }
     }
