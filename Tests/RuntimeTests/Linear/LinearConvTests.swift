@@ -113,6 +113,10 @@ struct LinearConvTests {
         LinearConvCase(channels: 3, outChannels: 9, height: 6, width: 93, kernel: (3, 3), stride: (2, 2), pads: [1, 1, 1, 1]),
         LinearConvCase(channels: 3, outChannels: 9, height: 6, width: 41, kernel: (3, 3), stride: (2, 2)),
         LinearConvCase(channels: 3, outChannels: 6, height: 5, width: 97, kernel: (3, 3), stride: (2, 2), pads: [1, 1, 1, 1]),
+        // An even left pad at stride 2: each input row splits straight into the phases
+        // (`RowConvPlan.prepare`), even columns to the even phase (pads 0 and 1 above put
+        // them in the even and the odd one).
+        LinearConvCase(channels: 3, outChannels: 10, height: 9, width: 37, kernel: (5, 5), stride: (2, 2), pads: [2, 2, 2, 2]),
         // Shallow 3×3 stride-1 shapes (5–64 channels, rows of at least 16: the grid path with
         // AVX-512): 32-position tiles that cross row ends, two full groups of 8 channels and
         // one of 4; rows of exactly 16 without pads (grid width 18); uneven pads (one pad
@@ -249,8 +253,8 @@ struct LinearConvTests {
         #expect(prepared.packedWeightBytes == 3 * 8 * 27 * 4, "three groups of 8 channels × 27 depths")
         // Three channels of 31 padded rows of 71 (the last window reads row 30 and column
         // 70 of the padded plane), each row split into two 48-float phases (36 columns
-        // rounded up to 16), and one padded row per channel for the split.
-        #expect(prepared.scratchBytes == (3 * 31 * 2 * 48 + 3 * (71 + 16)) * 4)
+        // rounded up to 16) straight from the input row.
+        #expect(prepared.scratchBytes == 3 * 31 * 2 * 48 * 4)
         #expect(prepared.macs[.float32] == Int64(20 * 15 * 35 * 27))
     }
 

@@ -18,12 +18,10 @@ extension ConvKernel {
                 let xn = x + n * s.inChannels * s.inPlane, yn = y + n * s.outChannels * bands.outPlane
                 pool.parallelFor(rowTasks) { t in
                     let band = scratch + t * perThread, phased = band + bands.bandFloats
-                    let rowBuffer = phased + plan.channels * plan.channelFloats
                     bands.run(rows: bands.outH * t / rowTasks..<bands.outH * (t + 1) / rowTasks, band: band, y: yn) { rows, out in
                         let inputRows = plan.inputRows(for: rows)
                         for c in 0..<plan.channels {
-                            plan.prepare(xn, channel: c, rows: inputRows, into: phased + c * plan.channelFloats,
-                                         rowBuffer: rowBuffer + c * (plan.paddedW + 16))
+                            plan.prepare(xn, channel: c, rows: inputRows, into: phased + c * plan.channelFloats)
                         }
                         plan.run(rows: rows, phased: UnsafePointer(phased), weights: weights, bias: bias, relu: relu, into: out)
                     }

@@ -84,14 +84,12 @@ struct RowConvPlan: Sendable {
 
     /// Floats of the phased buffer per channel.
     var channelFloats: Int { paddedH * phases * phaseWidth }
-    /// Floats of the split buffer: one padded row per channel.
-    var rowBufferFloats: Int { channels * (paddedW + 16) }
 
     var depth: Int { offsets.count }
     var groups: Int { (outChannels + Self.groupChannels - 1) / Self.groupChannels }
     var packedFloats: Int { groups * depth * Self.groupChannels }
-    /// The phased input of one image, then one padded row per channel for the split.
-    var scratchFloats: Int { channels * channelFloats + rowBufferFloats }
+    /// The phased input of one image.
+    var scratchFloats: Int { channels * channelFloats }
     /// Floats between two output rows' first pixels in the phased input.
     var rowStep: Int { strideH * phases * phaseWidth }
 
@@ -114,27 +112,42 @@ struct RowConvPlan: Sendable {
     /// Channel `c` of one image into the phased scratch: padded with zeros, each padded
     /// row split by column parity when the stride across is 2.
     func prepare(_ x: UnsafePointer<Float>, channel c: Int, into scratch: UnsafeMutablePointer<Float>) {
-        prepare(x, channel: c, rows: 0..<paddedH, into: scratch + c * channelFloats,
-                rowBuffer: scratch + channels * channelFloats + c * (paddedW + 16))
+        prepare(x, channel: c, rows: 0..<paddedH, into: scratch + c * channelFloats)
     }
 
     /// Padded rows `rows` of channel `c` into `phased` (that channel's first buffer row),
-    /// each split through `rowBuffer` (paddedW + 16 floats) when the stride across is 2.
-    func prepare(_ x: UnsafePointer<Float>, channel c: Int, rows: Range<Int>, into phased: UnsafeMutablePointer<Float>,
-                 rowBuffer row: UnsafeMutablePointer<Float>) {
+    /// each split by column parity when the stride across is 2: the input row straight
+    /// into both phases at the pad's offset, the pad entries zeroed. Why: splitting a
+    /// padded copy was a second pass over the image, and SqueezeNet's 600 KB input comes
+    /// from L3 every run (the copy was 1.1 % of the model's time).
+    func prepare(_ x: UnsafePointer<Float>, channel c: Int, rows: Range<Int>, into phased: UnsafeMutablePointer<Float>) {
         let right = paddedW - padLeft - width
         for r in rows {
             let ih = r - padTop
             let dst = phased + (r - rows.lowerBound) * phases * phaseWidth
-            let target = phases == 1 ? dst : row
-            if ih >= 0 && ih < height {
-                target.update(repeating: 0, count: padLeft)
-                (target + padLeft).update(from: x + (c * height + ih) * width, count: width)
-                (target + padLeft + width).update(repeating: 0, count: right)
-            } else {
-                target.update(repeating: 0, count: paddedW)
+            let inside = ih >= 0 && ih < height
+            if phases == 1 {
+                if inside {
+                    dst.update(repeating: 0, count: padLeft)
+                    (dst + padLeft).update(from: x + (c * height + ih) * width, count: width)
+                    (dst + padLeft + width).update(repeating: 0, count: right)
+                } else {
+                    dst.update(repeating: 0, count: paddedW)
+                }
+                continue
             }
-            if phases == 2 { ck_deinterleave_f32(row, paddedW, dst, dst + phaseWidth) }
+            let even = dst, odd = dst + phaseWidth
+            guard inside else {
+                even.update(repeating: 0, count: (paddedW + 1) / 2)
+                odd.update(repeating: 0, count: paddedW / 2)
+                continue
+            }
+            // Padded column j = padLeft + i holds input column i, in even[j / 2] or odd[j / 2].
+            for j in 0..<padLeft { (j & 1 == 0 ? even : odd)[j >> 1] = 0 }
+            for j in padLeft + width..<paddedW { (j & 1 == 0 ? even : odd)[j >> 1] = 0 }
+            let evenInputs = (padLeft & 1 == 0 ? even : odd) + (padLeft >> 1)
+            let oddInputs = (padLeft & 1 == 0 ? odd : even) + ((padLeft + 1) >> 1)
+            ck_deinterleave_f32(x + (c * height + ih) * width, width, evenInputs, oddInputs)
         }
     }
 
