@@ -123,10 +123,10 @@ struct WinogradConvPlan: Sendable {
     var blockInputRows: Int { 2 * blockRows + 2 }
     var vFloats: Int { Self.positions * channels * blockColumns }
     var mFloats: Int { Self.positions * chunkChannels * blockColumns }
-    /// One thread's scratch: V, M, the deinterleaved rows of one channel, a padded row and
-    /// the GEMM's packing buffer.
+    /// One thread's scratch: V, M, the deinterleaved rows of one channel and the GEMM's
+    /// packing buffer.
     var scratchFloatsPerThread: Int {
-        let rows = blockInputRows * 2 * halfRow + 2 * halfRow + 16
+        let rows = blockInputRows * 2 * halfRow
         let gemm = SGEMM.scratchFloatsPerThread(m: outChannels, n: blockColumns, k: channels, packsA: false, packsB: true)
         return (vFloats + mFloats + rows + gemm + 15) / 16 * 16
     }
@@ -175,7 +175,7 @@ struct WinogradConvPlan: Sendable {
              relu: Bool, y: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>, pool: ThreadPool) {
         let cols = rows.count * rowColumns
         let v = scratch, m = scratch + vFloats, own = ThreadScratch(self, scratch)
-        transformInput(rows: rows, channels: 0..<channels, x: x, v: v, cols: cols, halves: own.halves, padded: own.padded)
+        transformInput(rows: rows, channels: 0..<channels, x: x, v: v, cols: cols, halves: own.halves)
         for c in 0..<chunks {
             multiply(chunk: c, positions: 0..<Self.positions, cols: cols, weights: weights, v: v, m: m, gemmScratch: own.gemm, pool: pool)
             transformOutput(rows: rows, chunk: c, outChannels: chunkRange(c), m: m, cols: cols, bias: bias, relu: relu, y: y)
@@ -195,7 +195,7 @@ struct WinogradConvPlan: Sendable {
         func part(_ count: Int, _ t: Int) -> Range<Int> { count * t / tasks..<count * (t + 1) / tasks }
         pool.parallelFor(tasks) { t in
             let own = ThreadScratch(self, scratch + t * per)
-            transformInput(rows: rows, channels: part(channels, t), x: x, v: v, cols: cols, halves: own.halves, padded: own.padded)
+            transformInput(rows: rows, channels: part(channels, t), x: x, v: v, cols: cols, halves: own.halves)
         }
         if chunks >= tasks {
             pool.parallelFor(tasks) { t in
@@ -225,11 +225,10 @@ struct WinogradConvPlan: Sendable {
 
     /// One thread's buffers past V and M in its scratch slot.
     struct ThreadScratch {
-        var halves: UnsafeMutablePointer<Float>, padded: UnsafeMutablePointer<Float>, gemm: UnsafeMutablePointer<Float>
+        var halves: UnsafeMutablePointer<Float>, gemm: UnsafeMutablePointer<Float>
         init(_ plan: WinogradConvPlan, _ slot: UnsafeMutablePointer<Float>) {
             halves = slot + plan.vFloats + plan.mFloats
-            padded = halves + plan.blockInputRows * 2 * plan.halfRow
-            gemm = padded + 2 * plan.halfRow + 16
+            gemm = halves + plan.blockInputRows * 2 * plan.halfRow
         }
     }
 
@@ -261,14 +260,14 @@ struct WinogradConvPlan: Sendable {
 
     /// V_ξ[ci][column] = (B^T d B)_ξ of each tile's 4×4 patch, B^T = [1 0 −1 0; 0 1 1 0;
     /// 0 −1 1 0; 0 1 0 −1]. Each input row is split once into its even and odd padded
-    /// columns (`ck_deinterleave_f32`): tile c's patch columns are then even[c], odd[c],
-    /// even[c + 1], odd[c + 1], contiguous for eight tiles.
+    /// columns (`ck_deinterleave_f32`, straight from the input row, as `RowConvPlan`
+    /// does): tile c's patch columns are then even[c], odd[c], even[c + 1], odd[c + 1],
+    /// contiguous for eight tiles.
     func transformInput(rows: Range<Int>, channels: Range<Int>, x: UnsafePointer<Float>, v: UnsafeMutablePointer<Float>, cols: Int,
-                        halves: UnsafeMutablePointer<Float>, padded: UnsafeMutablePointer<Float>) {
+                        halves: UnsafeMutablePointer<Float>) {
         typealias V8 = SIMD8<Float>
         let firstRow = 2 * rows.lowerBound - 1, inputRows = 2 * rows.count + 2
-        let plane = self.channels * cols, n = 2 * halfRow
-        padded.update(repeating: 0, count: n + 16)
+        let plane = self.channels * cols
         for ci in channels {
             for r in 0..<inputRows {
                 let ih = firstRow + r, even = halves + r * 2 * halfRow, odd = even + halfRow
@@ -276,9 +275,13 @@ struct WinogradConvPlan: Sendable {
                     even.update(repeating: 0, count: 2 * halfRow)
                     continue
                 }
-                // Padded column j holds input column j − 1; the zeros past the row stay.
-                (padded + 1).update(from: x + (ci * height + ih) * width, count: width)
-                ck_deinterleave_f32(padded, n, even, odd)
+                // Padded column j holds input column j − 1: input column i goes to odd[i / 2]
+                // when i is even, else to even[i / 2 + 1]; the pad and the entries past the
+                // row are zeros.
+                even[0] = 0
+                ck_deinterleave_f32(x + (ci * height + ih) * width, width, odd, even + 1)
+                (even + 1 + width / 2).update(repeating: 0, count: halfRow - 1 - width / 2)
+                (odd + (width + 1) / 2).update(repeating: 0, count: halfRow - (width + 1) / 2)
             }
             let vc = v + ci * cols
             for tr in rows {
