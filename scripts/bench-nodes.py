@@ -13,10 +13,15 @@ Usage: scripts/bench-nodes.py MODEL.onnx [--input X.npy] [--runs 30]
        [--top 25] [--bin .build/release/picojoule]
        scripts/bench-nodes.py MODEL.onnx --baseline OLD_BINARY [--rounds 3]
        scripts/bench-nodes.py MODEL.onnx --phases 40 --runs 8
+       scripts/bench-nodes.py MODEL.onnx --baseline OLD --focus n22,n29 --rounds 60 --runs 8
 With --baseline it compares two Picojoule binaries instead (a kernel change against
 the build before it): the two alternate for --rounds rounds (ABBA order; use an even
 count) and each node keeps its minimum, the per-node figure that moves least on a busy
-host.
+host. With --focus it follows the named nodes' sum instead: per round for both builds,
+split into calm and slow rounds at the median of the other nodes' sum, and the median
+over rounds of baseline ÷ new, each round's pair having run within a second (a change
+whose gain is in the slower rounds, as a smaller memory footprint's is, leaves the
+minimum where it was).
 With --phases it splits --bin's rounds into the calm and the slow quarter and lists
 the nodes that a busy host slows most.
 Per-node times on a shared VM move by 10-30 % between runs: compare rounds, not one.
@@ -136,7 +141,32 @@ def conv_shapes(model):
     return out
 
 
+def compare_focus(a):
+    focus = a.focus.split(",")
+    bins = [a.baseline, a.bin]
+    rounds = [[], []]
+    for r in range(a.rounds):
+        for i in ((0, 1) if r % 2 == 0 else (1, 0)):
+            nodes = {n: t for n, _, t in our_nodes(bins[i], a.model, a.runs) if t}
+            missing = [f for f in focus if f not in nodes]
+            if missing:
+                sys.exit(f"no timed node named {', '.join(missing)} in {bins[i]}'s profile")
+            rounds[i].append((sum(t for n, t in nodes.items() if n not in focus), sum(nodes[f] for f in focus)))
+    cut = statistics.median(rest for side in rounds for rest, _ in side)
+    print(f"{a.model}: nodes {a.focus}, {a.rounds} rounds of {a.runs} runs, calm = the other nodes' sum at most {cut * 1e3:.3f} ms")
+    for name, side in (("baseline", rounds[0]), ("new", rounds[1])):
+        calm = [f for rest, f in side if rest <= cut]
+        slow = [f for rest, f in side if rest > cut]
+        med = lambda v: f"{statistics.median(v) * 1e3:.3f} ms" if v else "-"
+        print(f"  {name:8s} calm {med(calm)} ({len(calm)} rounds)  slow {med(slow)} ({len(slow)} rounds)")
+    pairs = [o / n for (_, o), (_, n) in zip(rounds[0], rounds[1])]
+    q = statistics.quantiles(pairs, n=4) if len(pairs) > 1 else [pairs[0]] * 3
+    print(f"  paired baseline / new: median {statistics.median(pairs):.3f} (quartiles {q[0]:.3f}, {q[2]:.3f}; > 1: new is faster)")
+
+
 def compare_binaries(a):
+    if a.focus:
+        return compare_focus(a)
     bins = [a.baseline, a.bin]
     best = [{}, {}]
     ops, totals = {}, [[], []]
@@ -198,6 +228,7 @@ def main():
     ap.add_argument("--baseline", help="another picojoule binary to compare --bin with, node by node")
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--phases", type=int, help="rounds for the calm/slow split of --bin's node times")
+    ap.add_argument("--focus", help="with --baseline: comma-separated node names whose sum is compared round by round")
     a = ap.parse_args()
     if a.baseline:
         return compare_binaries(a)
