@@ -530,6 +530,34 @@ static inline void ck_store_grid16(const float *acc, long acc_stride, const floa
 #endif
 
 // ---------------------------------------------------------------------------
+// Padded copies (the direct, grid and row convs' padded input planes).
+// ---------------------------------------------------------------------------
+
+/// One padded row at dst: `left` zeros, then `width` floats of src, then `right` zeros.
+/// Why not three library calls: a 55-float row (SqueezeNet's 55² convs) spent as long
+/// in the calls as in the copy, and a plane copies one row per padded row.
+static inline void ck_pad_row_f32(const float *src, long width, long left, long right, float *dst) {
+#if defined(__AVX512F__)
+    const __m512 zero = _mm512_setzero_ps();
+    float *d = dst;
+    for (long n = left; n > 0; n -= 16, d += 16) _mm512_mask_storeu_ps(d, n >= 16 ? 0xFFFF : (__mmask16)((1u << n) - 1u), zero);
+    d = dst + left;
+    long i = 0;
+    for (; i + 16 <= width; i += 16) _mm512_storeu_ps(d + i, _mm512_loadu_ps(src + i));
+    if (i < width) {
+        const __mmask16 m = (__mmask16)((1u << (width - i)) - 1u);
+        _mm512_mask_storeu_ps(d + i, m, _mm512_maskz_loadu_ps(m, src + i));
+    }
+    d = dst + left + width;
+    for (long n = right; n > 0; n -= 16, d += 16) _mm512_mask_storeu_ps(d, n >= 16 ? 0xFFFF : (__mmask16)((1u << n) - 1u), zero);
+#else
+    for (long j = 0; j < left; j++) dst[j] = 0.0f;
+    for (long j = 0; j < width; j++) dst[left + j] = src[j];
+    for (long j = 0; j < right; j++) dst[left + width + j] = 0.0f;
+#endif
+}
+
+// ---------------------------------------------------------------------------
 // Software prefetch (pools, depthwise convs). Swift has no prefetch intrinsic.
 // ---------------------------------------------------------------------------
 

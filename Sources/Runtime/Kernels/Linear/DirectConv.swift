@@ -203,9 +203,7 @@ struct DirectConvPlan: Sendable {
             for r in 0..<paddedH {
                 let ih = r - padTop
                 if ih >= 0 && ih < height {
-                    row.update(repeating: 0, count: padLeft)
-                    (row + padLeft).update(from: src + ih * width, count: width)
-                    (row + padLeft + width).update(repeating: 0, count: right)
+                    ck_pad_row_f32(src + ih * width, width, padLeft, right, row)
                 } else {
                     row.update(repeating: 0, count: paddedW)
                 }

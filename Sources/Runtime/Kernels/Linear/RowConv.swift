@@ -128,9 +128,7 @@ struct RowConvPlan: Sendable {
             let inside = ih >= 0 && ih < height
             if phases == 1 {
                 if inside {
-                    dst.update(repeating: 0, count: padLeft)
-                    (dst + padLeft).update(from: x + (c * height + ih) * width, count: width)
-                    (dst + padLeft + width).update(repeating: 0, count: right)
+                    ck_pad_row_f32(x + (c * height + ih) * width, width, padLeft, right, dst)
                 } else {
                     dst.update(repeating: 0, count: paddedW)
                 }
