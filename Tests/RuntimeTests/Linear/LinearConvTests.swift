@@ -121,10 +121,15 @@ struct LinearConvTests {
         // AVX-512): 32-position tiles that cross row ends, two full groups of 8 channels and
         // one of 4; rows of exactly 16 without pads (grid width 18); uneven pads (one pad
         // column) over two images without bias; 64 channels and 97 positions, a last tile
-        // of one pixel and an empty half.
+        // of one pixel and an empty half. The pad column between rows serves both sides
+        // when the right pad is at most the left one; a right pad over the left one (its
+        // own pad columns), and a left pad of 2 with a right one of 1 (the right taps read
+        // the next row's first column of two).
         LinearConvCase(channels: 16, outChannels: 20, height: 9, width: 17, kernel: (3, 3), pads: [1, 1, 1, 1]),
         LinearConvCase(channels: 5, outChannels: 8, height: 7, width: 18, kernel: (3, 3)),
         LinearConvCase(batch: 2, channels: 7, outChannels: 9, height: 6, width: 21, kernel: (3, 3), pads: [0, 1, 1, 0], bias: false),
+        LinearConvCase(channels: 6, outChannels: 10, height: 5, width: 19, kernel: (3, 3), pads: [1, 0, 0, 1]),
+        LinearConvCase(channels: 6, outChannels: 10, height: 5, width: 19, kernel: (3, 3), pads: [1, 2, 1, 1]),
         LinearConvCase(channels: 64, outChannels: 16, height: 3, width: 31, kernel: (3, 3), pads: [1, 1, 1, 1]),
         // Strided 1×1 convs (with AVX-512 the direct path, the input gathered at stride 1
         // first): stride 2 over rows of 40 (the vector gather, then its scalar tail) and
@@ -266,7 +271,8 @@ struct LinearConvTests {
                                          outputShapes: [[1, 20, 9, 17]])
         if KernelTarget.usesAVX512 {
             #expect(prepared.packedWeightBytes == 3 * 8 * 144 * 4, "three groups of 8 channels × 144 depths")
-            #expect(prepared.scratchBytes == (16 * 11 * 19 + 64) * 4, "16 planes padded to 11×19, then 64 zeros for the last tile")
+            #expect(prepared.scratchBytes == (16 * 12 * 18 + 64) * 4,
+                    "16 planes padded to 12×18 (one pad column between rows, one more zero row), then 64 zeros for the last tile")
         } else {
             #expect(prepared.packedWeightBytes == 2 * 16 * 144 * 4, "two panels of 16 channels × 144 depths")
         }

@@ -7,7 +7,8 @@ import Model
 /// at q + kh · paddedW + kw, so 32 consecutive positions are two contiguous vectors per
 /// depth index across row ends.
 /// The positions that fall on the grid's pad columns are computed and dropped at the
-/// store (`ck_store_grid16` packs the kept lanes), 2 of every paddedW.
+/// store (`ck_store_grid16` packs the kept lanes): with a 3×3 kernel padded by one on
+/// each side, one of every paddedW, the pad column between two rows serving both.
 ///
 /// Why: `DirectConvPlan` keeps channels in lanes, so each 6-pixel tile ends in a
 /// transpose and 24-byte stores into 32 planes, which a shallow conv does not hide
@@ -21,7 +22,7 @@ struct GridConvPlan: Sendable {
     /// Convs over at most this many input channels take this path: a deeper channel-lane
     /// tile hides its store, and loses less to the pad columns on small planes.
     static let maximumChannels = 64
-    /// Narrower planes lose too many lanes to the pad columns (2 of paddedW).
+    /// Narrower planes lose too many lanes to the pad columns (1 or 2 of paddedW).
     static let minimumWidth = 16
     /// Passed to the tile at run time so that its row loop stays a loop (`tile3x3`).
     static let kernelRows = 3
@@ -60,6 +61,15 @@ struct GridConvPlan: Sendable {
         outH = s.outH; outW = s.outW; padTop = s.padTop; padLeft = s.padLeft
         paddedH = s.paddedHeight; paddedW = s.paddedWidth
         pointwise = s.kernelH == 1
+        if !pointwise && s.padRight <= s.padLeft && s.padRight < s.kernelW {
+            // One pad column between rows serves as a row's right pad and the next row's
+            // left pad: a kept position's taps past its row's end read the next row's
+            // first columns, which are zeros. One grid position of paddedW is dropped
+            // instead of two (SqueezeNet's 55² planes: 1 of 56 rather than 2 of 57).
+            // The extra zero row is what the last row's right-pad taps read.
+            paddedW = s.padLeft + s.width
+            paddedH += 1
+        }
         positions = (outH - 1) * paddedW + outW
         let halves = (positions + Self.tilePixels - 1) / Self.tilePixels * 2
         var keep = [UInt16](repeating: 0, count: halves), starts = [Int32](repeating: 0, count: halves)
