@@ -127,7 +127,7 @@ extension SGEMM {
             let left = rows.upperBound - row
             prefetchResidual(stage, ldc: ldc, row: row, rows: rows, col: col, width: 2 * nr)
             let ap = a + (row - aRow0) * kc
-            if left > mr {
+            if left > 8 {
                 prefetchResidual(stage, ldc: ldc, row: row + mr, rows: rows, col: col, width: 2 * nr)
                 let at = row * ldc + col
                 microKernel12x32(kc: kc, a0: ap, a1: ap + mr * kc, b0: b0, b1: b1, pack: pack, c: c + at, ldc: ldc,
@@ -140,6 +140,16 @@ extension SGEMM {
                     packB(source, rowStride: stride, colStride: 1, k0: 0, kc: kc, j0: 0, nc: 2 * nr, n: 2 * nr,
                           into: UnsafeMutablePointer(mutating: b0))
                     pack = nil
+                }
+                if left > mr {
+                    // M = 32, 128, 512 leave 8 rows: sixteen accumulators, where the 12-row
+                    // tile spent a third of its FMAs on rows past M.
+                    prefetchResidual(stage, ldc: ldc, row: row + mr, rows: rows, col: col, width: 2 * nr)
+                    let at = row * ldc + col
+                    microKernel8x32(kc: kc, a0: ap, a1: ap + mr * kc, b0: b0, b1: b1, c: c + at, ldc: ldc, mr: left, alpha: alpha,
+                                    addend: stage.addend.map { $0 + at }, bias: stage.bias.map { $0 + row }, relu: stage.relu)
+                    row += left
+                    continue
                 }
                 if left <= 4 {
                     // M = 64, 256, 1024 leave 4 rows: eight 512-bit accumulators, where two
@@ -197,6 +207,43 @@ extension SGEMM {
         if mr > 1 { store(1, l1, h1) }
         if mr > 2 { store(2, l2, h2) }
         if mr > 3 { store(3, l3, h3) }
+    }
+
+    /// Seven or eight rows (a 6-row panel and the first two of the next, `mr` of them
+    /// stored) against 32 columns.
+    @inline(never)
+    static func microKernel8x32(kc: Int, a0: UnsafePointer<Float>, a1: UnsafePointer<Float>, b0: UnsafePointer<Float>,
+                                b1: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, ldc: Int, mr: Int, alpha: Float,
+                                addend: UnsafePointer<Float>?, bias: UnsafePointer<Float>?, relu: Bool) {
+        typealias V = SIMD16<Float>
+        var l0 = V(), l1 = V(), l2 = V(), l3 = V(), l4 = V(), l5 = V(), l6 = V(), l7 = V()
+        var h0 = V(), h1 = V(), h2 = V(), h3 = V(), h4 = V(), h5 = V(), h6 = V(), h7 = V()
+        var ap = a0, aq = a1
+        var p0 = UnsafeRawPointer(b0), p1 = UnsafeRawPointer(b1)
+        for _ in 0..<kc {
+            let u = p0.loadUnaligned(as: V.self), v = p1.loadUnaligned(as: V.self)
+            var x = V(repeating: ap[0]); l0 = l0.addingProduct(x, u); h0 = h0.addingProduct(x, v)
+            x = V(repeating: ap[1]); l1 = l1.addingProduct(x, u); h1 = h1.addingProduct(x, v)
+            x = V(repeating: ap[2]); l2 = l2.addingProduct(x, u); h2 = h2.addingProduct(x, v)
+            x = V(repeating: ap[3]); l3 = l3.addingProduct(x, u); h3 = h3.addingProduct(x, v)
+            x = V(repeating: ap[4]); l4 = l4.addingProduct(x, u); h4 = h4.addingProduct(x, v)
+            x = V(repeating: ap[5]); l5 = l5.addingProduct(x, u); h5 = h5.addingProduct(x, v)
+            x = V(repeating: aq[0]); l6 = l6.addingProduct(x, u); h6 = h6.addingProduct(x, v)
+            x = V(repeating: aq[1]); l7 = l7.addingProduct(x, u); h7 = h7.addingProduct(x, v)
+            ap += 6
+            aq += 6
+            p0 += 64
+            p1 += 64
+        }
+        @inline(__always) func store(_ i: Int, _ u: V, _ v: V) {
+            let at = i * ldc
+            let u = alpha == 1 ? u : u * alpha, v = alpha == 1 ? v : v * alpha
+            storeRow16(u, c + at, addend: addend.map { $0 + at }, bias: bias?[i], relu: relu)
+            storeRow16(v, c + at + 16, addend: addend.map { $0 + at + 16 }, bias: bias?[i], relu: relu)
+        }
+        store(0, l0, h0); store(1, l1, h1); store(2, l2, h2); store(3, l3, h3); store(4, l4, h4); store(5, l5, h5)
+        store(6, l6, h6)
+        if mr > 7 { store(7, l7, h7) }
     }
 
     /// Twelve rows (two 6-row panels, rows `mr` of them stored) against 32 columns (two
