@@ -226,8 +226,8 @@ struct DirectConvPlan: Sendable {
              sums: UnsafeMutablePointer<Float>?) {
         guard !range.isEmpty else { return }
         offsets.withUnsafeBufferPointer { offsets in
-            withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * Self.pixels * Self.lanes) { acc in
-                withUnsafeTemporaryAllocation(of: Int.self, capacity: 2 * Self.pixels) { bases in
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: 3 * Self.pixels * Self.lanes) { acc in
+                withUnsafeTemporaryAllocation(of: Int.self, capacity: 3 * Self.pixels) { bases in
                     let k = depth
                     // The first pixel of the next tile, as (row, column): stepped rather than
                     // divided, since six divisions per tile cost as much as a 27-deep tile.
@@ -335,7 +335,26 @@ struct DirectConvPlan: Sendable {
                     }
                     // Tiles t and t + 1 of panel p as one 12-pixel tile (`pairsTiles`), when both
                     // are full and the panel has more than 16 channels; else one by one.
-                    func pair(_ t: Int, _ p: Int, ahead: Prefetch? = nil) {
+                    // With `tail`, tile t + 2 too, the plane's last, of one pixel (`Tile13x32`).
+                    func pair(_ t: Int, _ p: Int, ahead: Prefetch? = nil, tail: Bool = false) {
+                        #if PICOJOULE_AVX512
+                        if tail && outChannels - p * Self.lanes > Self.halfLanes {
+                            let a = acc.baseAddress!, q0 = t * Self.pixels
+                            Self.microKernel1x1(Tile13x32.self, channels: channels, plane: paddedH * paddedW, x: padded,
+                                                bases: UnsafePointer(bases.baseAddress!), w: weights + p * k * Self.lanes, acc: a,
+                                                ahead: ahead)
+                            for block in 0..<3 {
+                                store(a + block * Self.pixels * Self.lanes, panel: p, q0: q0 + block * Self.pixels,
+                                      count: block == 2 ? 1 : Self.pixels, bias: bias, residual: residual, relu: relu, y: y, sums: sums)
+                            }
+                            return
+                        }
+                        #endif
+                        if tail {
+                            pair(t, p, ahead: ahead)
+                            one(t + 2, p, bases: 2 * Self.pixels)
+                            return
+                        }
                         #if PICOJOULE_AVX512
                         if outChannels - p * Self.lanes > Self.halfLanes {
                             let a = acc.baseAddress!, q0 = t * Self.pixels
@@ -354,10 +373,21 @@ struct DirectConvPlan: Sendable {
                     func pairable(_ t: Int) -> Bool {
                         pairsTiles && t + 1 < range.upperBound && (t + 2) * Self.pixels <= outPlane
                     }
+                    // Tiles t and t + 1 full and t + 2 the plane's 1-pixel last: one 13-pixel
+                    // pass over the panel instead of two.
+                    func pairsWithTail(_ t: Int) -> Bool {
+                        pairsTiles && t + 3 == range.upperBound && (t + 2) * Self.pixels + 1 == outPlane
+                    }
                     if tileOuter {
                         var t = range.lowerBound
                         while t < range.upperBound {
-                            if pairable(t) {
+                            if pairsWithTail(t) {
+                                setBases(t)
+                                setBases(t + 1, at: Self.pixels)
+                                setBases(t + 2, at: 2 * Self.pixels)
+                                for p in 0..<panels { pair(t, p, tail: true) }
+                                t += 3
+                            } else if pairable(t) {
                                 setBases(t)
                                 setBases(t + 1, at: Self.pixels)
                                 for p in 0..<panels { pair(t, p) }
@@ -396,6 +426,12 @@ struct DirectConvPlan: Sendable {
                                     setBases(t)
                                     two(t, p, ahead: ahead())
                                     t += 1
+                                } else if pairsWithTail(t) {
+                                    setBases(t)
+                                    setBases(t + 1, at: Self.pixels)
+                                    setBases(t + 2, at: 2 * Self.pixels)
+                                    pair(t, p, ahead: ahead(), tail: true)
+                                    t += 3
                                 } else if pairable(t) {
                                     setBases(t)
                                     setBases(t + 1, at: Self.pixels)
@@ -792,6 +828,61 @@ struct Tile12x32: DirectConvTile {
         put(0, lows.0, highs.0); put(1, lows.1, highs.1); put(2, lows.2, highs.2); put(3, lows.3, highs.3)
         put(4, lows.4, highs.4); put(5, lows.5, highs.5); put(6, lows.6, highs.6); put(7, lows.7, highs.7)
         put(8, lows.8, highs.8); put(9, lows.9, highs.9); put(10, lows.10, highs.10); put(11, lows.11, highs.11)
+    }
+}
+#endif
+
+#if PICOJOULE_AVX512
+/// `Tile12x32` and one pixel more (26 accumulators): a plane's last two full tiles and its
+/// 1-pixel last one in one pass over the weight panel. Why: a 1×1 conv's panel comes from
+/// L2 for each pass, and a 1-pixel pass reads it all for one pixel (SqueezeNet's 13²
+/// classifier, 169 = 28 · 6 + 1: 1.7 % of its time in `microKernel1x32`). Stores three
+/// 6-pixel blocks as `Tile12x32` does, the third holding pixel 12 only.
+struct Tile13x32: DirectConvTile {
+    static var unrollsChannels: Bool { true }
+    typealias V = SIMD16<Float>
+    var l0 = V(), l1 = V(), l2 = V(), l3 = V(), l4 = V(), l5 = V(), l6 = V(), l7 = V(), l8 = V(), l9 = V(), l10 = V(), l11 = V()
+    var l12 = V()
+    var h0 = V(), h1 = V(), h2 = V(), h3 = V(), h4 = V(), h5 = V(), h6 = V(), h7 = V(), h8 = V(), h9 = V(), h10 = V(), h11 = V()
+    var h12 = V()
+    let b0: Int, b1: Int, b2: Int, b3: Int, b4: Int, b5: Int, b6: Int, b7: Int, b8: Int, b9: Int, b10: Int, b11: Int, b12: Int
+
+    @inline(__always)
+    init(bases: UnsafePointer<Int>, panelBytes: Int) {
+        b0 = bases[0]; b1 = bases[1]; b2 = bases[2]; b3 = bases[3]; b4 = bases[4]; b5 = bases[5]
+        b6 = bases[6]; b7 = bases[7]; b8 = bases[8]; b9 = bases[9]; b10 = bases[10]; b11 = bases[11]; b12 = bases[12]
+    }
+
+    @inline(__always)
+    mutating func step(_ p: UnsafePointer<Float>, _ wp: UnsafeRawPointer) {
+        let w0 = wp.loadUnaligned(as: V.self), w1 = wp.loadUnaligned(fromByteOffset: 64, as: V.self)
+        var v = V(repeating: p[b0]); l0 = l0.addingProduct(v, w0); h0 = h0.addingProduct(v, w1)
+        v = V(repeating: p[b1]); l1 = l1.addingProduct(v, w0); h1 = h1.addingProduct(v, w1)
+        v = V(repeating: p[b2]); l2 = l2.addingProduct(v, w0); h2 = h2.addingProduct(v, w1)
+        v = V(repeating: p[b3]); l3 = l3.addingProduct(v, w0); h3 = h3.addingProduct(v, w1)
+        v = V(repeating: p[b4]); l4 = l4.addingProduct(v, w0); h4 = h4.addingProduct(v, w1)
+        v = V(repeating: p[b5]); l5 = l5.addingProduct(v, w0); h5 = h5.addingProduct(v, w1)
+        v = V(repeating: p[b6]); l6 = l6.addingProduct(v, w0); h6 = h6.addingProduct(v, w1)
+        v = V(repeating: p[b7]); l7 = l7.addingProduct(v, w0); h7 = h7.addingProduct(v, w1)
+        v = V(repeating: p[b8]); l8 = l8.addingProduct(v, w0); h8 = h8.addingProduct(v, w1)
+        v = V(repeating: p[b9]); l9 = l9.addingProduct(v, w0); h9 = h9.addingProduct(v, w1)
+        v = V(repeating: p[b10]); l10 = l10.addingProduct(v, w0); h10 = h10.addingProduct(v, w1)
+        v = V(repeating: p[b11]); l11 = l11.addingProduct(v, w0); h11 = h11.addingProduct(v, w1)
+        v = V(repeating: p[b12]); l12 = l12.addingProduct(v, w0); h12 = h12.addingProduct(v, w1)
+    }
+
+    @inline(__always)
+    func store(_ acc: UnsafeMutablePointer<Float>) {
+        let out = UnsafeMutableRawPointer(acc)
+        @inline(__always) func put(_ i: Int, _ lo: V, _ hi: V) {
+            // Pixel i of block i / 6: its low half at [0][i % 6], its high half at [1][i % 6].
+            let block = (i / 6) * 768 + (i % 6) * 64
+            out.storeBytes(of: lo, toByteOffset: block, as: V.self)
+            out.storeBytes(of: hi, toByteOffset: block + 384, as: V.self)
+        }
+        put(0, l0, h0); put(1, l1, h1); put(2, l2, h2); put(3, l3, h3); put(4, l4, h4); put(5, l5, h5)
+        put(6, l6, h6); put(7, l7, h7); put(8, l8, h8); put(9, l9, h9); put(10, l10, h10); put(11, l11, h11)
+        put(12, l12, h12)
     }
 }
 #endif
