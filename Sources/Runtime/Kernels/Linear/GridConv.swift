@@ -120,6 +120,19 @@ struct GridConvPlan: Sendable {
                 for g in 0..<groups {
                     let c0 = g * Self.groupChannels, chans = Int32(min(Self.groupChannels, outChannels - c0))
                     let w = weights + g * k * Self.groupChannels
+                    if chans == Int32(Self.groupChannels) && keep[2 * t] == 0xFFFF && keep[2 * t + 1] == 0xFFFF {
+                        // All 32 positions are output pixels, so one stretch of a row.
+                        let at = c0 * outPlane + Int(starts[2 * t])
+                        let out = PixelTile32x8.Output(bias: bias.map { $0 + c0 }, residual: residual.map { $0 + at }, relu: relu,
+                                                       y: y + at, plane: outPlane)
+                        if pointwise {
+                            Self.tile1x1(channels: channels, plane: plane, x: x, w: w, storing: out)
+                        } else {
+                            Self.tile3x3(channels: channels, plane: plane, row: paddedW, kernelRows: Self.kernelRows, x: x, w: w,
+                                         storing: out)
+                        }
+                        continue
+                    }
                     if pointwise {
                         Self.tile1x1(channels: channels, plane: plane, x: x, w: w, acc: a)
                     } else {
@@ -141,6 +154,20 @@ struct GridConvPlan: Sendable {
     @inline(never)
     static func tile3x3(channels: Int, plane: Int, row: Int, kernelRows: Int, x: UnsafePointer<Float>, w: UnsafePointer<Float>,
                         acc: UnsafeMutablePointer<Float>) {
+        sum3x3(channels: channels, plane: plane, row: row, kernelRows: kernelRows, x: x, w: w).store(acc)
+    }
+
+    /// `tile3x3` for a tile of 32 output pixels and a full group, stored from the registers
+    /// (`PixelTile32x8.Output`).
+    @inline(never)
+    static func tile3x3(channels: Int, plane: Int, row: Int, kernelRows: Int, x: UnsafePointer<Float>, w: UnsafePointer<Float>,
+                        storing out: PixelTile32x8.Output) {
+        sum3x3(channels: channels, plane: plane, row: row, kernelRows: kernelRows, x: x, w: w).store(out)
+    }
+
+    @inline(__always)
+    static func sum3x3(channels: Int, plane: Int, row: Int, kernelRows: Int, x: UnsafePointer<Float>,
+                       w: UnsafePointer<Float>) -> PixelTile32x8 {
         var tile = PixelTile32x8()
         let g = groupChannels
         var p = UnsafeRawPointer(x), wp = w
@@ -156,7 +183,7 @@ struct GridConvPlan: Sendable {
             }
             p += planeBytes
         }
-        tile.store(acc)
+        return tile
     }
 }
 
@@ -164,6 +191,17 @@ extension GridConvPlan {
     /// `tile3x3` for a 1×1 kernel: one tap a channel.
     @inline(never)
     static func tile1x1(channels: Int, plane: Int, x: UnsafePointer<Float>, w: UnsafePointer<Float>, acc: UnsafeMutablePointer<Float>) {
+        sum1x1(channels: channels, plane: plane, x: x, w: w).store(acc)
+    }
+
+    /// `tile1x1` stored from the registers (`PixelTile32x8.Output`).
+    @inline(never)
+    static func tile1x1(channels: Int, plane: Int, x: UnsafePointer<Float>, w: UnsafePointer<Float>, storing out: PixelTile32x8.Output) {
+        sum1x1(channels: channels, plane: plane, x: x, w: w).store(out)
+    }
+
+    @inline(__always)
+    static func sum1x1(channels: Int, plane: Int, x: UnsafePointer<Float>, w: UnsafePointer<Float>) -> PixelTile32x8 {
         var tile = PixelTile32x8()
         var p = UnsafeRawPointer(x), wp = w
         let planeBytes = plane * 4
@@ -172,7 +210,7 @@ extension GridConvPlan {
             p += planeBytes
             wp += groupChannels
         }
-        tile.store(acc)
+        return tile
     }
 
     /// The loop order over memory for one image, for the cache model: the input copied

@@ -35,6 +35,36 @@ struct PixelTile32x8 {
         }
     }
 
+    /// Where a tile of 32 output pixels goes straight from the registers: channel j's
+    /// pixels at y + j · plane, after bias[j], the residual (y's layout) and the Relu.
+    /// Why: through acc[channel][32] and `ck_store_grid16` the sixteen vectors went to
+    /// memory and back and each half through a compress; a 1×1 grid tile has 16 or 32
+    /// depth steps to hide that behind (SqueezeNet's 27² and 13² expands).
+    struct Output {
+        var bias: UnsafePointer<Float>?
+        var residual: UnsafePointer<Float>?
+        var relu: Bool
+        var y: UnsafeMutablePointer<Float>
+        var plane: Int
+    }
+
+    /// All eight channels to `out`, each as two contiguous vectors.
+    @inline(__always)
+    func store(_ out: Output) {
+        for j in 0..<8 {
+            var (lo, hi) = channel(j)
+            if let bias = out.bias { let b = V(repeating: bias[j]); lo += b; hi += b }
+            if let residual = out.residual {
+                let r = UnsafeRawPointer(residual + j * out.plane)
+                lo += r.loadUnaligned(as: V.self); hi += r.loadUnaligned(fromByteOffset: 64, as: V.self)
+            }
+            if out.relu { lo = lo.replacing(with: 0, where: lo .< 0); hi = hi.replacing(with: 0, where: hi .< 0) }
+            let y = UnsafeMutableRawPointer(out.y + j * out.plane)
+            y.storeBytes(of: lo, as: V.self)
+            y.storeBytes(of: hi, toByteOffset: 64, as: V.self)
+        }
+    }
+
     /// As acc[channel][32].
     @inline(__always)
     func store(_ acc: UnsafeMutablePointer<Float>) {
