@@ -130,6 +130,10 @@ struct LinearConvTests {
         LinearConvCase(batch: 2, channels: 7, outChannels: 9, height: 6, width: 21, kernel: (3, 3), pads: [0, 1, 1, 0], bias: false),
         LinearConvCase(channels: 6, outChannels: 10, height: 5, width: 19, kernel: (3, 3), pads: [1, 0, 0, 1]),
         LinearConvCase(channels: 6, outChannels: 10, height: 5, width: 19, kernel: (3, 3), pads: [1, 2, 1, 1]),
+        // A 1×1 conv over more than 784 pixels that widens four times (the grid path with
+        // AVX-512): full tiles stored from the registers, a last partial one, and a last
+        // group of 4 channels.
+        LinearConvCase(channels: 7, outChannels: 28, height: 30, width: 31, kernel: (1, 1)),
         LinearConvCase(channels: 64, outChannels: 16, height: 3, width: 31, kernel: (3, 3), pads: [1, 1, 1, 1]),
         // Strided 1×1 convs (with AVX-512 the direct path, the input gathered at stride 1
         // first): stride 2 over rows of 40 (the vector gather, then its scalar tail) and
@@ -279,6 +283,19 @@ struct LinearConvTests {
         #expect(prepared.macs[.float32] == Int64(20 * 9 * 17 * 144), "pad-column lanes are not counted")
     }
 
+    @Test("a large-plane 1×1 conv that widens four times packs 8-channel groups for the grid path with AVX-512")
+    func widePointwiseGridSizes() throws {
+        let prepared = try linearPrepare("Conv", attributes: [:],
+                                         inputs: [LinearInput([Float](repeating: 0, count: 8 * 30 * 30), [1, 8, 30, 30]),
+                                                  LinearInput([Float](repeating: 0.5, count: 32 * 8), [32, 8, 1, 1], constant: true)],
+                                         outputShapes: [[1, 32, 30, 30]])
+        if KernelTarget.usesAVX512 {
+            #expect(prepared.packedWeightBytes == 4 * 8 * 8 * 4, "four groups of 8 channels × 8 depths")
+            #expect(prepared.scratchBytes == (8 * 900 + 64) * 4, "the 8 planes copied, then 64 zeros for the last tile")
+        }
+        #expect(prepared.macs[.float32] == Int64(32 * 900 * 8))
+    }
+
     @Test("a fused residual is added before the fused Relu on every path", arguments: [
         // direct, pointwise GEMM, im2col GEMM (runtime weights), depthwise, sparse
         (LinearConvCase(batch: 2, channels: 8, outChannels: 20, height: 7, width: 9, kernel: (3, 3), pads: [1, 1, 1, 1]), 1.0),
@@ -294,8 +311,10 @@ struct LinearConvTests {
         (LinearConvCase(channels: 6, outChannels: 9, height: 8, width: 10, kernel: (3, 3), pads: [1, 1, 1, 1], group: 3, constantWeights: false), 1.0),
         (LinearConvCase(channels: 6, outChannels: 6, height: 10, width: 19, kernel: (3, 3), pads: [1, 1, 1, 1], group: 6), 1.0),
         (LinearConvCase(channels: 16, outChannels: 16, height: 6, width: 7, kernel: (3, 3), pads: [1, 1, 1, 1]), 0.2),
-        // The grid path, its residual added to the packed lanes.
+        // The grid path, its residual added to the packed lanes; a large-plane widening 1×1
+        // conv with a residual, which stays on the GEMM.
         (LinearConvCase(channels: 8, outChannels: 12, height: 5, width: 19, kernel: (3, 3), pads: [1, 1, 1, 1]), 1.0),
+        (LinearConvCase(channels: 7, outChannels: 28, height: 30, width: 31, kernel: (1, 1)), 1.0),
         // A first-conv shape with a residual stays off the row path (its last tile
         // recomputes outputs, which would add the residual twice).
         (LinearConvCase(channels: 3, outChannels: 16, height: 6, width: 40, kernel: (3, 3), pads: [1, 1, 1, 1]), 1.0),

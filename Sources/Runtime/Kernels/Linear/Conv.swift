@@ -222,7 +222,7 @@ struct ConvKernel: Kernel {
                     k.rowConv = plan
                     return direct(k, plan.pack(src), scratchFloats: plan.scratchFloats)
                 }
-                if (path == .im2col || path == .pointwise) && GridConvPlan.applies(shape) {
+                if (path == .im2col || path == .pointwise) && GridConvPlan.applies(shape, residual: k.residual) {
                     let plan = GridConvPlan(shape)
                     k.path = .grid
                     k.gridConv = plan
