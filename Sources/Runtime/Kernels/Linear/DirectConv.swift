@@ -800,7 +800,12 @@ struct Tile12x32: DirectConvTile {
 
     @inline(__always)
     mutating func step(_ p: UnsafePointer<Float>, _ wp: UnsafeRawPointer) {
-        let w0 = wp.loadUnaligned(as: V.self), w1 = wp.loadUnaligned(fromByteOffset: 64, as: V.self)
+        step(p, wp.loadUnaligned(as: V.self), wp.loadUnaligned(fromByteOffset: 64, as: V.self))
+    }
+
+    /// One depth index with its two weight vectors already loaded.
+    @inline(__always)
+    mutating func step(_ p: UnsafePointer<Float>, _ w0: V, _ w1: V) {
         var v = V(repeating: p[b0]); l0 = l0.addingProduct(v, w0); h0 = h0.addingProduct(v, w1)
         v = V(repeating: p[b1]); l1 = l1.addingProduct(v, w0); h1 = h1.addingProduct(v, w1)
         v = V(repeating: p[b2]); l2 = l2.addingProduct(v, w0); h2 = h2.addingProduct(v, w1)
@@ -841,48 +846,30 @@ struct Tile12x32: DirectConvTile {
 struct Tile13x32: DirectConvTile {
     static var unrollsChannels: Bool { true }
     typealias V = SIMD16<Float>
-    var l0 = V(), l1 = V(), l2 = V(), l3 = V(), l4 = V(), l5 = V(), l6 = V(), l7 = V(), l8 = V(), l9 = V(), l10 = V(), l11 = V()
-    var l12 = V()
-    var h0 = V(), h1 = V(), h2 = V(), h3 = V(), h4 = V(), h5 = V(), h6 = V(), h7 = V(), h8 = V(), h9 = V(), h10 = V(), h11 = V()
-    var h12 = V()
-    let b0: Int, b1: Int, b2: Int, b3: Int, b4: Int, b5: Int, b6: Int, b7: Int, b8: Int, b9: Int, b10: Int, b11: Int, b12: Int
+    var twelve: Tile12x32
+    var l12 = V(), h12 = V()
+    let b12: Int
 
     @inline(__always)
     init(bases: UnsafePointer<Int>, panelBytes: Int) {
-        b0 = bases[0]; b1 = bases[1]; b2 = bases[2]; b3 = bases[3]; b4 = bases[4]; b5 = bases[5]
-        b6 = bases[6]; b7 = bases[7]; b8 = bases[8]; b9 = bases[9]; b10 = bases[10]; b11 = bases[11]; b12 = bases[12]
+        twelve = Tile12x32(bases: bases, panelBytes: panelBytes)
+        b12 = bases[12]
     }
 
     @inline(__always)
     mutating func step(_ p: UnsafePointer<Float>, _ wp: UnsafeRawPointer) {
         let w0 = wp.loadUnaligned(as: V.self), w1 = wp.loadUnaligned(fromByteOffset: 64, as: V.self)
-        var v = V(repeating: p[b0]); l0 = l0.addingProduct(v, w0); h0 = h0.addingProduct(v, w1)
-        v = V(repeating: p[b1]); l1 = l1.addingProduct(v, w0); h1 = h1.addingProduct(v, w1)
-        v = V(repeating: p[b2]); l2 = l2.addingProduct(v, w0); h2 = h2.addingProduct(v, w1)
-        v = V(repeating: p[b3]); l3 = l3.addingProduct(v, w0); h3 = h3.addingProduct(v, w1)
-        v = V(repeating: p[b4]); l4 = l4.addingProduct(v, w0); h4 = h4.addingProduct(v, w1)
-        v = V(repeating: p[b5]); l5 = l5.addingProduct(v, w0); h5 = h5.addingProduct(v, w1)
-        v = V(repeating: p[b6]); l6 = l6.addingProduct(v, w0); h6 = h6.addingProduct(v, w1)
-        v = V(repeating: p[b7]); l7 = l7.addingProduct(v, w0); h7 = h7.addingProduct(v, w1)
-        v = V(repeating: p[b8]); l8 = l8.addingProduct(v, w0); h8 = h8.addingProduct(v, w1)
-        v = V(repeating: p[b9]); l9 = l9.addingProduct(v, w0); h9 = h9.addingProduct(v, w1)
-        v = V(repeating: p[b10]); l10 = l10.addingProduct(v, w0); h10 = h10.addingProduct(v, w1)
-        v = V(repeating: p[b11]); l11 = l11.addingProduct(v, w0); h11 = h11.addingProduct(v, w1)
-        v = V(repeating: p[b12]); l12 = l12.addingProduct(v, w0); h12 = h12.addingProduct(v, w1)
+        twelve.step(p, w0, w1)
+        let v = V(repeating: p[b12]); l12 = l12.addingProduct(v, w0); h12 = h12.addingProduct(v, w1)
     }
 
     @inline(__always)
     func store(_ acc: UnsafeMutablePointer<Float>) {
+        twelve.store(acc)
+        // Pixel 12, the first of the third block: its halves at [0][0] and [1][0].
         let out = UnsafeMutableRawPointer(acc)
-        @inline(__always) func put(_ i: Int, _ lo: V, _ hi: V) {
-            // Pixel i of block i / 6: its low half at [0][i % 6], its high half at [1][i % 6].
-            let block = (i / 6) * 768 + (i % 6) * 64
-            out.storeBytes(of: lo, toByteOffset: block, as: V.self)
-            out.storeBytes(of: hi, toByteOffset: block + 384, as: V.self)
-        }
-        put(0, l0, h0); put(1, l1, h1); put(2, l2, h2); put(3, l3, h3); put(4, l4, h4); put(5, l5, h5)
-        put(6, l6, h6); put(7, l7, h7); put(8, l8, h8); put(9, l9, h9); put(10, l10, h10); put(11, l11, h11)
-        put(12, l12, h12)
+        out.storeBytes(of: l12, toByteOffset: 2 * 768, as: V.self)
+        out.storeBytes(of: h12, toByteOffset: 2 * 768 + 384, as: V.self)
     }
 }
 #endif
@@ -984,14 +971,22 @@ extension DirectConvPlan {
     @inline(never)
     static func microKernel1x16(depth: Int, x: UnsafePointer<Float>, bases: UnsafePointer<Int>, offsets: UnsafePointer<Int32>,
                                 w: UnsafePointer<Float>, acc: UnsafeMutablePointer<Float>) {
-        typealias V = SIMD8<Float>
+        onePixel(SIMD8<Float>.self, depth: depth, x: x, bases: bases, offsets: offsets, w: w, acc: acc, secondAt: 32)
+    }
+
+    /// One pixel against two vectors of V's lanes, consecutive in the panel, over the
+    /// whole depth; the sum of the second vector is stored `secondAt` bytes after the first.
+    @inline(__always)
+    static func onePixel<V: SIMD>(_: V.Type, depth: Int, x: UnsafePointer<Float>, bases: UnsafePointer<Int>,
+                                  offsets: UnsafePointer<Int32>, w: UnsafePointer<Float>, acc: UnsafeMutablePointer<Float>,
+                                  secondAt: Int) where V.Scalar == Float {
         var s0 = (V(), V()), s1 = (V(), V()), s2 = (V(), V()), s3 = (V(), V())
-        let x0 = x + bases[0]
+        let x0 = x + bases[0], vectorBytes = MemoryLayout<V>.size
         var wp = UnsafeRawPointer(w)
         @inline(__always) func step(_ s: inout (V, V), _ kk: Int, _ wp: UnsafeRawPointer) {
             let v = V(repeating: x0[Int(offsets[kk])])
             s.0 = s.0.addingProduct(v, wp.loadUnaligned(as: V.self))
-            s.1 = s.1.addingProduct(v, wp.loadUnaligned(fromByteOffset: 32, as: V.self))
+            s.1 = s.1.addingProduct(v, wp.loadUnaligned(fromByteOffset: vectorBytes, as: V.self))
         }
         var kk = 0
         while kk + 4 <= depth {
@@ -1007,7 +1002,7 @@ extension DirectConvPlan {
         }
         let out = UnsafeMutableRawPointer(acc)
         out.storeBytes(of: (s0.0 + s1.0) + (s2.0 + s3.0), toByteOffset: 0, as: V.self)
-        out.storeBytes(of: (s0.1 + s1.1) + (s2.1 + s3.1), toByteOffset: 32, as: V.self)
+        out.storeBytes(of: (s0.1 + s1.1) + (s2.1 + s3.1), toByteOffset: secondAt, as: V.self)
     }
 }
 
@@ -1023,30 +1018,8 @@ extension DirectConvPlan {
     @inline(never)
     static func microKernel1x32(depth: Int, x: UnsafePointer<Float>, bases: UnsafePointer<Int>, offsets: UnsafePointer<Int32>,
                                 w: UnsafePointer<Float>, acc: UnsafeMutablePointer<Float>) {
-        typealias V = SIMD16<Float>
-        var s0 = (V(), V()), s1 = (V(), V()), s2 = (V(), V()), s3 = (V(), V())
-        let x0 = x + bases[0]
-        var wp = UnsafeRawPointer(w)
-        @inline(__always) func step(_ s: inout (V, V), _ kk: Int, _ wp: UnsafeRawPointer) {
-            let v = V(repeating: x0[Int(offsets[kk])])
-            s.0 = s.0.addingProduct(v, wp.loadUnaligned(as: V.self))
-            s.1 = s.1.addingProduct(v, wp.loadUnaligned(fromByteOffset: 64, as: V.self))
-        }
-        var kk = 0
-        while kk + 4 <= depth {
-            step(&s0, kk, wp); step(&s1, kk + 1, wp + laneBytes); step(&s2, kk + 2, wp + 2 * laneBytes)
-            step(&s3, kk + 3, wp + 3 * laneBytes)
-            wp += 4 * laneBytes
-            kk += 4
-        }
-        while kk < depth {
-            step(&s0, kk, wp)
-            wp += laneBytes
-            kk += 1
-        }
-        let out = UnsafeMutableRawPointer(acc)
-        out.storeBytes(of: (s0.0 + s1.0) + (s2.0 + s3.0), toByteOffset: 0, as: V.self)
-        out.storeBytes(of: (s0.1 + s1.1) + (s2.1 + s3.1), toByteOffset: pixels * halfLanes * 4, as: V.self)
+        onePixel(SIMD16<Float>.self, depth: depth, x: x, bases: bases, offsets: offsets, w: w, acc: acc,
+                 secondAt: pixels * halfLanes * 4)
     }
 }
 #endif

@@ -178,6 +178,16 @@ extension SGEMM {
         UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD16<Float>.self)
     }
 
+    /// Row i of a 32-column tile (its two vectors), scaled by alpha, through `storeRow16`.
+    @inline(__always)
+    static func storeRow32(_ u: SIMD16<Float>, _ v: SIMD16<Float>, row i: Int, c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float,
+                           addend: UnsafePointer<Float>?, bias: UnsafePointer<Float>?, relu: Bool) {
+        let at = i * ldc
+        let u = alpha == 1 ? u : u * alpha, v = alpha == 1 ? v : v * alpha
+        storeRow16(u, c + at, addend: addend.map { $0 + at }, bias: bias?[i], relu: relu)
+        storeRow16(v, c + at + 16, addend: addend.map { $0 + at + 16 }, bias: bias?[i], relu: relu)
+    }
+
     /// Up to four rows of a 6-row panel (`mr` of them stored) against 32 columns.
     @inline(never)
     static func microKernel4x32(kc: Int, a: UnsafePointer<Float>, b0: UnsafePointer<Float>, b1: UnsafePointer<Float>,
@@ -198,10 +208,7 @@ extension SGEMM {
             p1 += 64
         }
         @inline(__always) func store(_ i: Int, _ u: V, _ v: V) {
-            let at = i * ldc
-            let u = alpha == 1 ? u : u * alpha, v = alpha == 1 ? v : v * alpha
-            storeRow16(u, c + at, addend: addend.map { $0 + at }, bias: bias?[i], relu: relu)
-            storeRow16(v, c + at + 16, addend: addend.map { $0 + at + 16 }, bias: bias?[i], relu: relu)
+            storeRow32(u, v, row: i, c: c, ldc: ldc, alpha: alpha, addend: addend, bias: bias, relu: relu)
         }
         store(0, l0, h0)
         if mr > 1 { store(1, l1, h1) }
@@ -236,10 +243,7 @@ extension SGEMM {
             p1 += 64
         }
         @inline(__always) func store(_ i: Int, _ u: V, _ v: V) {
-            let at = i * ldc
-            let u = alpha == 1 ? u : u * alpha, v = alpha == 1 ? v : v * alpha
-            storeRow16(u, c + at, addend: addend.map { $0 + at }, bias: bias?[i], relu: relu)
-            storeRow16(v, c + at + 16, addend: addend.map { $0 + at + 16 }, bias: bias?[i], relu: relu)
+            storeRow32(u, v, row: i, c: c, ldc: ldc, alpha: alpha, addend: addend, bias: bias, relu: relu)
         }
         store(0, l0, h0); store(1, l1, h1); store(2, l2, h2); store(3, l3, h3); store(4, l4, h4); store(5, l5, h5)
         store(6, l6, h6)
