@@ -803,6 +803,16 @@ struct Tile12x32: DirectConvTile {
         step(p, wp.loadUnaligned(as: V.self), wp.loadUnaligned(fromByteOffset: 64, as: V.self))
     }
 
+    /// Pixel i's two halves into its 6-pixel block i / 6: the low half at [0][i % 6], the
+    /// high half at [1][i % 6].
+    @inline(__always)
+    static func put(pixel i: Int, _ lo: V, _ hi: V, _ acc: UnsafeMutablePointer<Float>) {
+        let out = UnsafeMutableRawPointer(acc)
+        let block = (i / 6) * 768 + (i % 6) * 64
+        out.storeBytes(of: lo, toByteOffset: block, as: V.self)
+        out.storeBytes(of: hi, toByteOffset: block + 384, as: V.self)
+    }
+
     /// One depth index with its two weight vectors already loaded.
     @inline(__always)
     mutating func step(_ p: UnsafePointer<Float>, _ w0: V, _ w1: V) {
@@ -822,14 +832,8 @@ struct Tile12x32: DirectConvTile {
 
     @inline(__always)
     func store(_ acc: UnsafeMutablePointer<Float>) {
-        let out = UnsafeMutableRawPointer(acc)
         let lows = (l0, l1, l2, l3, l4, l5, l6, l7, l8, l9, l10, l11), highs = (h0, h1, h2, h3, h4, h5, h6, h7, h8, h9, h10, h11)
-        @inline(__always) func put(_ i: Int, _ lo: V, _ hi: V) {
-            // Pixel i of block i / 6: its low half at [0][i % 6], its high half at [1][i % 6].
-            let block = (i / 6) * 768 + (i % 6) * 64
-            out.storeBytes(of: lo, toByteOffset: block, as: V.self)
-            out.storeBytes(of: hi, toByteOffset: block + 384, as: V.self)
-        }
+        @inline(__always) func put(_ i: Int, _ lo: V, _ hi: V) { Self.put(pixel: i, lo, hi, acc) }
         put(0, lows.0, highs.0); put(1, lows.1, highs.1); put(2, lows.2, highs.2); put(3, lows.3, highs.3)
         put(4, lows.4, highs.4); put(5, lows.5, highs.5); put(6, lows.6, highs.6); put(7, lows.7, highs.7)
         put(8, lows.8, highs.8); put(9, lows.9, highs.9); put(10, lows.10, highs.10); put(11, lows.11, highs.11)
@@ -866,10 +870,7 @@ struct Tile13x32: DirectConvTile {
     @inline(__always)
     func store(_ acc: UnsafeMutablePointer<Float>) {
         twelve.store(acc)
-        // Pixel 12, the first of the third block: its halves at [0][0] and [1][0].
-        let out = UnsafeMutableRawPointer(acc)
-        out.storeBytes(of: l12, toByteOffset: 2 * 768, as: V.self)
-        out.storeBytes(of: h12, toByteOffset: 2 * 768 + 384, as: V.self)
+        Tile12x32.put(pixel: 12, l12, h12, acc)
     }
 }
 #endif

@@ -128,11 +128,12 @@ struct GridConvPlan: Sendable {
             let a = acc.baseAddress!
             for t in range {
                 let x = padded + t * Self.tilePixels
+                // All 32 positions are output pixels, so one stretch of a row.
+                let whole = keep[2 * t] == 0xFFFF && keep[2 * t + 1] == 0xFFFF
                 for g in 0..<groups {
                     let c0 = g * Self.groupChannels, chans = Int32(min(Self.groupChannels, outChannels - c0))
                     let w = weights + g * k * Self.groupChannels
-                    if chans == Int32(Self.groupChannels) && keep[2 * t] == 0xFFFF && keep[2 * t + 1] == 0xFFFF {
-                        // All 32 positions are output pixels, so one stretch of a row.
+                    if whole && chans == Int32(Self.groupChannels) {
                         let at = c0 * outPlane + Int(starts[2 * t])
                         let out = PixelTile32x8.Output(bias: bias.map { $0 + c0 }, residual: residual.map { $0 + at }, relu: relu,
                                                        y: y + at, plane: outPlane)
